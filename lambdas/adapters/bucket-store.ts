@@ -1,0 +1,84 @@
+import {
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectVersionsCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+
+/** Mint's bucket: published credentials under `<app-id>/`, Mint's own state under `_mint/`. */
+export class BucketStore {
+  constructor(
+    private readonly s3: S3Client,
+    readonly bucket: string,
+  ) {}
+
+  /** The object's text, or undefined when it does not exist. */
+  async getText(key: string): Promise<string | undefined> {
+    try {
+      const result = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return (await result.Body?.transformToString('utf-8')) ?? '';
+    } catch (error) {
+      if (error instanceof Error && (error.name === 'NoSuchKey' || error.name === 'NotFound'))
+        return undefined;
+      throw error;
+    }
+  }
+
+  async getJson(key: string): Promise<unknown> {
+    const text = await this.getText(key);
+    return text === undefined ? undefined : JSON.parse(text);
+  }
+
+  /** Writes JSON; returns the new object version id (the bucket is versioned). */
+  async putJson(key: string, value: unknown): Promise<string | undefined> {
+    return this.putText(key, typeof value === 'string' ? value : JSON.stringify(value));
+  }
+
+  async putText(key: string, body: string): Promise<string | undefined> {
+    const result = await this.s3.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json' }),
+    );
+    return result.VersionId;
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+
+  /** Deletes every version and delete marker under `prefix`, so no old secret survives. */
+  async deleteAllVersions(prefix: string): Promise<number> {
+    let deleted = 0;
+    let keyMarker: string | undefined;
+    let versionIdMarker: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectVersionsCommand({
+          Bucket: this.bucket,
+          Prefix: prefix,
+          KeyMarker: keyMarker,
+          VersionIdMarker: versionIdMarker,
+        }),
+      );
+      const objects = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].flatMap((entry) =>
+        entry.Key ? [{ Key: entry.Key, VersionId: entry.VersionId }] : [],
+      );
+      if (objects.length > 0) {
+        const result = await this.s3.send(
+          new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: objects, Quiet: true } }),
+        );
+        const failed = result.Errors ?? [];
+        if (failed.length > 0) {
+          throw new Error(
+            `S3 DeleteObjects under ${prefix} failed for ${failed.length} objects (first: ${failed[0]?.Code})`,
+          );
+        }
+        deleted += objects.length;
+      }
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+    } while (keyMarker);
+    return deleted;
+  }
+}

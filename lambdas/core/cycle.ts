@@ -1,0 +1,72 @@
+import type { RunOptions } from './run-input';
+
+/** The references one cycle passes between its states: never secrets, never unbounded lists. */
+export interface CycleRef {
+  /** The execution name: names this cycle's folder `_mint/cycles/<id>/`. */
+  id: string;
+  executionArn: string;
+  stateMachineArn: string;
+  startedAt: string;
+  options: RunOptions;
+}
+
+export const MINT_PREFIX = '_mint/';
+
+export const cycleKeys = {
+  folder: (cycleId: string) => `${MINT_PREFIX}cycles/${cycleId}/`,
+  apps: (cycleId: string) => `${MINT_PREFIX}cycles/${cycleId}/apps.json`,
+  batch: (cycleId: string, index: number) =>
+    `${MINT_PREFIX}cycles/${cycleId}/batches/${String(index).padStart(5, '0')}.json`,
+  outcome: (batchKey: string) => batchKey.replace('/batches/', '/outcomes/'),
+  retryBatch: (cycleId: string, index: number) =>
+    `${MINT_PREFIX}cycles/${cycleId}/retry/${String(index).padStart(5, '0')}.json`,
+  report: (cycleId: string) => `${MINT_PREFIX}cycles/${cycleId}/report.json`,
+  pending: (appId: string) => `${MINT_PREFIX}pending/${appId}.json`,
+};
+
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  if (size < 1) throw new RangeError(`chunk size must be at least 1, got ${size}`);
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export interface RunningExecution {
+  executionArn: string;
+  startDate: Date;
+}
+
+/**
+ * Whether another cycle is running that has precedence over `me`: the earlier start wins, the ARN
+ * breaks ties, so of two cycles started together exactly one goes on.
+ */
+export function anotherCycleRunning(running: readonly RunningExecution[], me: RunningExecution): boolean {
+  return running.some(
+    (other) =>
+      other.executionArn !== me.executionArn &&
+      (other.startDate.getTime() < me.startDate.getTime() ||
+        (other.startDate.getTime() === me.startDate.getTime() && other.executionArn < me.executionArn)),
+  );
+}
+
+/** Runs `work` over `items` with at most `limit` in flight; never rejects (each result says how it went). */
+export async function settleWithConcurrency<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
+  const results: PromiseSettledResult<R>[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      try {
+        results[index] = { status: 'fulfilled', value: await work(items[index] as T) };
+      } catch (reason) {
+        results[index] = { status: 'rejected', reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

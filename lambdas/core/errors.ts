@@ -1,0 +1,49 @@
+/**
+ * Errors whose `name` the workflow definition matches in Retry/Catch. Step Functions sees a Lambda
+ * error as `errorType` = the thrown error's name, so these names are part of the workflow contract.
+ * Messages never carry secret values: they name the app, the step and the upstream error code.
+ */
+export class MintError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+/** Kio answered with something Mint must not act on; the cycle stops before anything is deleted. */
+export class KioUnusableError extends MintError {
+  constructor(message: string) {
+    super('Mint.KioUnusable', message);
+  }
+}
+
+/** Input to a manual run or a configuration value is invalid; retrying will not help. */
+export class InvalidInputError extends MintError {
+  constructor(message: string) {
+    super('Mint.InvalidInput', message);
+  }
+}
+
+/** One or more apps of a batch could not be served; thrown only when the caller asked to fail on it. */
+export class AppsFailedError extends MintError {
+  constructor(message: string) {
+    super('Mint.AppsFailed', message);
+  }
+}
+
+/** Another cycle holds the lease; the caller may retry later. */
+export class CycleBusyError extends MintError {
+  constructor(message: string) {
+    super('Mint.CycleBusy', message);
+  }
+}
+
+/** Short, secret-free description of any thrown value, for reports and logs. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { Code?: string }).Code;
+    const name = code ?? error.name;
+    return name && !error.message.startsWith(name) ? `${name}: ${error.message}` : error.message;
+  }
+  return String(error);
+}

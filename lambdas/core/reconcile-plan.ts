@@ -1,0 +1,78 @@
+import type { KioApp } from './apps';
+import { appIdOf, type ServiceUser } from './service-users';
+
+export interface ReconcileInput {
+  apps: readonly KioApp[];
+  users: readonly ServiceUser[];
+  /** The boundary every service user must carry. */
+  boundaryArn: string;
+  maxDeletions: number;
+  /** A manual run naming apps touches only those. */
+  onlyApps?: readonly string[];
+}
+
+export interface ServiceUserRef {
+  appId: string;
+  userName: string;
+}
+
+export interface ReconcilePlan {
+  /** Active apps without a user. */
+  create: string[];
+  /** Users whose app is inactive or unknown; empty when the cap blocked deletions. */
+  delete: ServiceUserRef[];
+  /** Set when more users would be deleted than the cap allows: then nothing is deleted. */
+  deletionsBlocked?: { wanted: number; cap: number };
+  /** Users that exist for an active app but carry the wrong (or no) permissions boundary. */
+  repairBoundary: ServiceUserRef[];
+  /** Users under Mint's path that lack the `mint:app-id` tag: left alone and reported. */
+  unmanaged: string[];
+  /** Active apps that already have their user. */
+  existing: ServiceUserRef[];
+}
+
+/** Decides which service users to create, delete and repair so that each active app has exactly one. */
+export function planReconcile(input: ReconcileInput): ReconcilePlan {
+  const inScope = input.onlyApps ? new Set(input.onlyApps) : undefined;
+  const active = new Set(input.apps.filter((app) => app.active).map((app) => app.id));
+  const usersByApp = new Map<string, ServiceUser>();
+  const unmanaged: string[] = [];
+  for (const user of input.users) {
+    const appId = appIdOf(user);
+    if (!appId) unmanaged.push(user.userName);
+    else usersByApp.set(appId, user);
+  }
+
+  const create: string[] = [];
+  const existing: ServiceUserRef[] = [];
+  const repairBoundary: ServiceUserRef[] = [];
+  for (const appId of [...active].sort()) {
+    if (inScope && !inScope.has(appId)) continue;
+    const user = usersByApp.get(appId);
+    if (!user) {
+      create.push(appId);
+      continue;
+    }
+    const ref = { appId, userName: user.userName };
+    existing.push(ref);
+    if (user.boundaryArn !== input.boundaryArn) repairBoundary.push(ref);
+  }
+
+  const doomed: ServiceUserRef[] = [];
+  for (const [appId, user] of [...usersByApp].sort(([a], [b]) => a.localeCompare(b))) {
+    if (active.has(appId)) continue;
+    if (inScope && !inScope.has(appId)) continue;
+    doomed.push({ appId, userName: user.userName });
+  }
+  if (doomed.length > input.maxDeletions) {
+    return {
+      create,
+      delete: [],
+      deletionsBlocked: { wanted: doomed.length, cap: input.maxDeletions },
+      repairBoundary,
+      unmanaged,
+      existing,
+    };
+  }
+  return { create, delete: doomed, repairBoundary, unmanaged, existing };
+}

@@ -1,0 +1,117 @@
+import type { CredentialsDocument } from './credentials';
+import type { DueWork } from './due';
+
+/**
+ * A rotation staged under `_mint/pending/<app-id>.json` before IAM is changed: the complete document
+ * that will be published, and what publishing it means for the user's tags. Holding the whole
+ * document (not only the new half) is what lets any later attempt finish the job after a crash.
+ */
+export interface PendingRotation {
+  document: CredentialsDocument;
+  newPassword: boolean;
+  newKey: boolean;
+  /** The key that becomes "previous" once `document` is published ('' for none). */
+  previousKeyId: string;
+  /** Keys to delete right after publishing (an emergency revocation). */
+  revokeAfterPublish: string[];
+  stagedAt: string;
+}
+
+export interface RotationFacts {
+  /** Access key ids the user has in IAM right now. */
+  keyIds: readonly string[];
+  /** The client_id of the published credentials.json, when it exists and parses. */
+  publishedKeyId?: string;
+  /** The key the tags say is still in its grace period. */
+  previousKeyId?: string;
+  pending?: PendingRotation;
+  work: DueWork;
+  revokePrevious: boolean;
+}
+
+export type RotationPlan =
+  | { kind: 'blocked'; reason: string; deleteOrphans: string[] }
+  | {
+      kind: 'act';
+      /** Keys that are neither published, previous nor staged: their secret is lost, nobody can use them. */
+      deleteOrphans: string[];
+      /** Resume this staged rotation instead of generating new secrets. */
+      resume?: PendingRotation;
+      /** A stale staged rotation whose key no longer exists: throw it away and start over. */
+      discardPending: boolean;
+      newPassword: boolean;
+      newKey: boolean;
+      /** Frees the second key slot before creating a key. */
+      retireBeforeCreate?: string;
+      /** Deleted once the new document is published (or at once when nothing is published). */
+      retireAfterPublish: string[];
+      /** The key that will be "previous" after this rotation ('' for none). */
+      nextPreviousKeyId: string;
+    };
+
+export function planRotation(facts: RotationFacts): RotationPlan {
+  const known = new Set(
+    [facts.publishedKeyId, facts.previousKeyId, facts.pending?.document.client_id].filter(
+      (id): id is string => Boolean(id),
+    ),
+  );
+  const deleteOrphans = facts.keyIds.filter((id) => !known.has(id));
+  const remaining = facts.keyIds.filter((id) => known.has(id));
+  const present = (id: string | undefined): id is string => id !== undefined && remaining.includes(id);
+
+  const pendingUsable = facts.pending !== undefined && present(facts.pending.document.client_id);
+  if (facts.pending && pendingUsable) {
+    return {
+      kind: 'act',
+      deleteOrphans,
+      resume: facts.pending,
+      discardPending: false,
+      newPassword: false,
+      newKey: false,
+      retireAfterPublish: facts.pending.revokeAfterPublish.filter(present),
+      nextPreviousKeyId: facts.pending.previousKeyId,
+    };
+  }
+
+  const published = present(facts.publishedKeyId) ? facts.publishedKeyId : undefined;
+  const previous =
+    present(facts.previousKeyId) && facts.previousKeyId !== published ? facts.previousKeyId : undefined;
+  // A stale pending rotation may already have set its password in IAM, so a fresh one is needed.
+  const newPassword = facts.work.password || published === undefined || facts.pending !== undefined;
+  const newKey = facts.work.accessKey || published === undefined;
+  const mayRetirePrevious = facts.work.retirePrevious || facts.revokePrevious;
+
+  let retireBeforeCreate: string | undefined;
+  if (newKey && remaining.length >= 2) {
+    if (previous === undefined || !mayRetirePrevious) {
+      return {
+        kind: 'blocked',
+        deleteOrphans,
+        reason:
+          `access key rotation is due but the user already has two keys and the previous key ${previous ?? '(unknown)'} ` +
+          'is still in its grace period; run again with "revokePrevious": true to retire it now',
+      };
+    }
+    retireBeforeCreate = previous;
+  }
+
+  const retireAfterPublish: string[] = [];
+  if (previous !== undefined && previous !== retireBeforeCreate && mayRetirePrevious) {
+    retireAfterPublish.push(previous);
+  }
+  let nextPreviousKeyId = previous !== undefined && !mayRetirePrevious ? previous : '';
+  if (newKey) {
+    if (published !== undefined && facts.revokePrevious) retireAfterPublish.push(published);
+    nextPreviousKeyId = published !== undefined && !facts.revokePrevious ? published : '';
+  }
+  return {
+    kind: 'act',
+    deleteOrphans,
+    discardPending: facts.pending !== undefined,
+    newPassword,
+    newKey,
+    ...(retireBeforeCreate ? { retireBeforeCreate } : {}),
+    retireAfterPublish,
+    nextPreviousKeyId,
+  };
+}

@@ -1,0 +1,91 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { z } from 'zod';
+import { chunk, cycleKeys } from '../core/cycle';
+import type { DueApp } from '../core/due';
+import type { AppOutcome } from '../services/rotate-app';
+import { type BatchRef, batchRefSchema, cycleSchema, parseEvent } from './events';
+import { getRuntime, logger, metrics, mintHandler } from './runtime';
+
+const eventSchema = z.object({
+  cycle: cycleSchema,
+  apps: z.object({
+    invalidCount: z.number(),
+    invalid: z.array(z.object({ ref: z.string(), reason: z.string() })),
+  }),
+  reconcile: z.object({
+    batches: z.array(batchRefSchema),
+    failureCount: z.number(),
+    failures: z.array(z.object({ appId: z.string(), step: z.string(), error: z.string() })),
+    deletionsBlocked: z.object({ wanted: z.number(), cap: z.number() }).optional(),
+    dryRun: z.boolean(),
+  }),
+});
+
+export interface ReportResult {
+  reportKey: string;
+  rotated: number;
+  retired: number;
+  failedApps: number;
+  /** Batches of only the failed apps: the retry Map's items, so a redrive re-attempts exactly those. */
+  retryBatches: BatchRef[];
+  reconcileFailures: number;
+  deletionsBlocked: boolean;
+  /** Failed apps with step and error, for the execution's output and the Fail state's cause. */
+  failures: string[];
+}
+
+/** Gathers every app's outcome, writes the cycle report and prepares the retry of failed apps. */
+export async function report(event: unknown): Promise<ReportResult> {
+  const { cycle, apps, reconcile } = parseEvent(eventSchema, event, 'Report');
+  const runtime = getRuntime();
+  const outcomes: AppOutcome[] = [];
+  const failedApps: DueApp[] = [];
+  for (const batch of reconcile.batches) {
+    const batchOutcomes = ((await runtime.bucket.getJson(cycleKeys.outcome(batch.key))) ??
+      []) as AppOutcome[];
+    outcomes.push(...batchOutcomes);
+    const failedIds = new Set(batchOutcomes.filter((o) => o.status === 'failed').map((o) => o.appId));
+    if (failedIds.size > 0) {
+      const dueApps = ((await runtime.bucket.getJson(batch.key)) ?? []) as DueApp[];
+      failedApps.push(...dueApps.filter((app) => failedIds.has(app.appId)));
+    }
+  }
+  const retryBatches: BatchRef[] = [];
+  for (const [index, apps] of chunk(failedApps, runtime.settings.batchSize).entries()) {
+    const key = cycleKeys.retryBatch(cycle.id, index);
+    await runtime.bucket.putJson(key, apps);
+    retryBatches.push({ key, size: apps.length });
+  }
+  const failures = [
+    ...outcomes.filter((o) => o.status === 'failed').map((o) => `${o.appId}: ${o.step}: ${o.error}`),
+    ...reconcile.failures.map((f) => `${f.appId}: ${f.step}: ${f.error}`),
+  ];
+  const count = (status: AppOutcome['status']) => outcomes.filter((o) => o.status === status).length;
+  const reportKey = cycleKeys.report(cycle.id);
+  await runtime.bucket.putJson(reportKey, {
+    cycle: cycle.id,
+    startedAt: cycle.startedAt,
+    finishedAt: runtime.now().toISOString(),
+    options: cycle.options,
+    invalidApps: apps.invalid,
+    invalidAppCount: apps.invalidCount,
+    reconcile,
+    outcomes,
+  });
+  metrics.addMetric('AppsFailed', MetricUnit.Count, failedApps.length + reconcile.failureCount);
+  metrics.addMetric('AppsSkippedInvalid', MetricUnit.Count, apps.invalidCount);
+  const result: ReportResult = {
+    reportKey,
+    rotated: count('rotated'),
+    retired: count('retired'),
+    failedApps: failedApps.length,
+    retryBatches,
+    reconcileFailures: reconcile.failureCount,
+    deletionsBlocked: reconcile.deletionsBlocked !== undefined,
+    failures: failures.slice(0, 20),
+  };
+  logger.info('cycle report', { cycle: cycle.id, ...result, failures: undefined });
+  return result;
+}
+
+export const handler = mintHandler(report);

@@ -1,0 +1,89 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { z } from 'zod';
+import { anotherCycleRunning, cycleKeys, settleWithConcurrency } from '../core/cycle';
+import type { DueApp } from '../core/due';
+import { AppsFailedError, CycleBusyError, describeError } from '../core/errors';
+import { type AppOutcome, rotateApp } from '../services/rotate-app';
+import { batchRefSchema, cycleSchema, parseEvent } from './events';
+import { getRuntime, logger, metrics, mintHandler } from './runtime';
+
+const eventSchema = z.object({
+  cycle: cycleSchema,
+  batch: batchRefSchema,
+  /** Set on the retry pass: refresh each app's state and fail (so redrive can retry) if any app fails. */
+  retry: z.boolean().default(false),
+});
+
+export interface BatchResult {
+  key: string;
+  outcomesKey: string;
+  rotated: number;
+  retired: number;
+  unchanged: number;
+  failed: number;
+}
+
+/**
+ * Rotates every app of one batch with bounded concurrency. One app's failure is recorded and never
+ * stops the others; on the retry pass the batch then fails so Step Functions (and redrive) see it.
+ */
+export async function rotateBatch(event: unknown): Promise<BatchResult> {
+  const { cycle, batch, retry } = parseEvent(eventSchema, event, 'RotateBatch');
+  const runtime = getRuntime();
+  if (retry && runtime.settings.cycleGuard === 'stepfunctions') {
+    // A redrive may come long after its cycle; never rotate alongside a cycle that is running now.
+    const running = await runtime.cycles.running(cycle.stateMachineArn);
+    const me = { executionArn: cycle.executionArn, startDate: new Date(8.64e15) };
+    if (anotherCycleRunning(running, me)) {
+      throw new CycleBusyError('another Mint cycle is running; the retry waits for it to finish');
+    }
+  }
+  const apps = (await runtime.bucket.getJson(batch.key)) as DueApp[];
+  const results = await settleWithConcurrency(apps, runtime.settings.batchConcurrency, async (app) => {
+    const current = retry ? { ...app, tags: await runtime.identity.userTags(app.userName) } : app;
+    return rotateApp(runtime, current, {
+      policy: runtime.settings.policy,
+      force: cycle.options.force,
+      revokePrevious: cycle.options.revokePrevious,
+    });
+  });
+  const outcomes: AppOutcome[] = results.map((result, index) =>
+    result.status === 'fulfilled'
+      ? result.value
+      : {
+          appId: apps[index]?.appId ?? '?',
+          status: 'failed',
+          step: 'refresh',
+          error: describeError(result.reason),
+        },
+  );
+  const outcomesKey = cycleKeys.outcome(batch.key);
+  await runtime.bucket.putJson(outcomesKey, outcomes);
+
+  const count = (status: AppOutcome['status']) => outcomes.filter((o) => o.status === status).length;
+  const failed = outcomes.filter((o) => o.status === 'failed');
+  for (const outcome of outcomes) {
+    if (outcome.status === 'failed') logger.error('app not served', { ...outcome });
+    else if (outcome.status !== 'unchanged') logger.info('app served', { ...outcome });
+  }
+  metrics.addMetric('AppsRotated', MetricUnit.Count, count('rotated'));
+  metrics.addMetric('AppsFailed', MetricUnit.Count, failed.length);
+  if (retry && failed.length > 0) {
+    throw new AppsFailedError(
+      `${failed.length} app(s) still failing: ${failed
+        .slice(0, 10)
+        .map((o) => `${o.appId} at ${o.step} (${o.error})`)
+        .join('; ')}`,
+    );
+  }
+  return {
+    key: batch.key,
+    outcomesKey,
+    rotated: count('rotated'),
+    retired: count('retired'),
+    unchanged: count('unchanged'),
+    failed: failed.length,
+  };
+}
+
+export const handler = mintHandler(rotateBatch);

@@ -1,0 +1,65 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import { testAccessKey } from '../adapters/access-key-tester';
+import { awsClients } from '../adapters/aws-clients';
+import { BucketStore } from '../adapters/bucket-store';
+import { type CycleRegistry, StepFunctionsCycleRegistry } from '../adapters/cycle-registry';
+import { IamIdentityStore, type IdentityStore } from '../adapters/identity-store';
+import { fetchKioApps, secretsManagerToken } from '../adapters/kio-client';
+import { generatePassword } from '../core/password';
+import { parseSettings, type Settings } from '../core/settings';
+import type { RotationPorts } from '../services/rotate-app';
+
+export const logger = new Logger({ serviceName: 'mint' });
+export const metrics = new Metrics({ namespace: 'Mint', serviceName: 'mint' });
+
+/** Everything a handler touches outside its own code, built once per container from the environment. */
+export interface Runtime extends RotationPorts {
+  settings: Settings;
+  identity: IdentityStore;
+  bucket: BucketStore;
+  cycles: CycleRegistry;
+  fetchKio(): Promise<string>;
+}
+
+let runtime: Runtime | undefined;
+
+export function getRuntime(): Runtime {
+  if (runtime) return runtime;
+  const settings = parseSettings(process.env);
+  const kioUrl = settings.kioUrl;
+  const tokenSecret = settings.kioTokenSecret;
+  runtime = {
+    settings,
+    identity: new IamIdentityStore(awsClients.iam(), {
+      path: settings.userPath,
+      boundaryArn: settings.boundaryArn,
+    }),
+    bucket: new BucketStore(awsClients.s3(), settings.bucket),
+    cycles: new StepFunctionsCycleRegistry(awsClients.sfn()),
+    fetchKio: () => {
+      if (!kioUrl) throw new Error('MINT_KIO_URL is not set; set the mint:kioUrl context value and redeploy');
+      return fetchKioApps({
+        baseUrl: kioUrl,
+        token: tokenSecret ? secretsManagerToken(awsClients.secrets(), tokenSecret) : undefined,
+      });
+    },
+    testAccessKey: (key, arn) => testAccessKey(key, arn),
+    generatePassword: (policy) => generatePassword(policy),
+    now: () => new Date(),
+  };
+  return runtime;
+}
+
+/** Forgets the cached runtime: for tests that change the environment between cases. */
+export function resetRuntime(): void {
+  runtime = undefined;
+}
+
+/** Wraps a step: structured logs with the Lambda context, metrics flushed as EMF after each call. */
+export function mintHandler<E, R>(step: (event: E) => Promise<R>) {
+  return middy(step).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+}

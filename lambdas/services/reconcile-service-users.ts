@@ -1,0 +1,93 @@
+import type { BucketStore } from '../adapters/bucket-store';
+import type { IdentityStore } from '../adapters/identity-store';
+import { assertBelievable, type ParsedApps } from '../core/apps';
+import { cycleKeys } from '../core/cycle';
+import { describeError } from '../core/errors';
+import { planReconcile, type ReconcilePlan } from '../core/reconcile-plan';
+import { appIdOf, type ServiceUser } from '../core/service-users';
+
+export interface ReconcileRequest {
+  kio: ParsedApps;
+  boundaryArn: string;
+  maxDeletions: number;
+  onlyApps?: readonly string[];
+  dryRun: boolean;
+}
+
+export interface ManagedUser extends ServiceUser {
+  appId: string;
+}
+
+export interface ReconcileResult {
+  plan: ReconcilePlan;
+  created: string[];
+  deleted: string[];
+  repaired: string[];
+  failures: { appId: string; step: string; error: string }[];
+  /** The users of active apps after reconciling: what rotation works on. */
+  users: ManagedUser[];
+}
+
+/**
+ * Makes the identity store match Kio: one user per active app, none for inactive or unknown apps.
+ * Each user is handled on its own, so one failure never stops the others.
+ */
+export async function reconcileServiceUsers(
+  ports: { identity: IdentityStore; bucket: BucketStore },
+  request: ReconcileRequest,
+): Promise<ReconcileResult> {
+  const existing = await ports.identity.listServiceUsers();
+  assertBelievable(request.kio, existing.length);
+  const plan = planReconcile({
+    apps: request.kio.apps,
+    users: existing,
+    boundaryArn: request.boundaryArn,
+    maxDeletions: request.maxDeletions,
+    onlyApps: request.onlyApps,
+  });
+  const activeUsers = new Map<string, ManagedUser>();
+  for (const user of existing) {
+    const appId = appIdOf(user);
+    if (appId && plan.existing.some((ref) => ref.appId === appId)) activeUsers.set(appId, { ...user, appId });
+  }
+  const result: ReconcileResult = { plan, created: [], deleted: [], repaired: [], failures: [], users: [] };
+  if (request.dryRun) {
+    result.users = [...activeUsers.values()];
+    return result;
+  }
+
+  const attempt = async (appId: string, step: string, work: () => Promise<void>) => {
+    try {
+      await work();
+      return true;
+    } catch (error) {
+      result.failures.push({ appId, step, error: describeError(error) });
+      return false;
+    }
+  };
+
+  for (const appId of plan.create) {
+    await attempt(appId, 'create-user', async () => {
+      const user = await ports.identity.createServiceUser(appId);
+      activeUsers.set(appId, { ...user, appId });
+      result.created.push(appId);
+    });
+  }
+  for (const ref of plan.repairBoundary) {
+    await attempt(ref.appId, 'set-permissions-boundary', async () => {
+      await ports.identity.setPermissionsBoundary(ref.userName);
+      result.repaired.push(ref.appId);
+    });
+  }
+  for (const ref of plan.delete) {
+    await attempt(ref.appId, 'delete-user', async () => {
+      // Credentials first: once the prefix is gone the app cannot read them, then the user goes.
+      await ports.bucket.deleteAllVersions(`${ref.appId}/`);
+      await ports.bucket.deleteAllVersions(cycleKeys.pending(ref.appId));
+      await ports.identity.deleteServiceUser(ref.userName);
+      result.deleted.push(ref.appId);
+    });
+  }
+  result.users = [...activeUsers.values()].sort((a, b) => a.appId.localeCompare(b.appId));
+  return result;
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+/**
+ * Deploy-time settings: `cdk.json` context keys prefixed `mint:`, overridable with `-c mint:key=value`.
+ * `-c` values arrive as strings, so numbers and booleans are coerced. Every key is documented in the
+ * README's configuration table; an unknown `mint:` key is an error, so a typo never silently falls back
+ * to a default.
+ */
+const boolean = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+const RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+export const mintConfigSchema = z
+  .object({
+    kioUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://kio.example.com' }),
+    kioTokenSecretName: z.string().min(1).optional(),
+    schedule: z
+      .string()
+      .regex(/^(rate|cron)\(.+\)$/, 'must be an EventBridge expression such as rate(5 minutes)')
+      .default('rate(5 minutes)'),
+    scheduleEnabled: boolean.default(true),
+    userPath: z
+      .string()
+      .regex(/^\/([\w+=,.@-]+\/)+$/, 'must be an IAM path such as /mint/ (starts and ends with /)')
+      .default('/mint/'),
+    permissionsBoundaryArn: z
+      .string()
+      .regex(/^arn:aws[\w-]*:iam::(\d{12}|aws):policy\/.+$/, 'must be an IAM managed policy ARN')
+      .optional(),
+    passwordMaxAgeHours: z.coerce.number().positive().default(24),
+    accessKeyMaxAgeDays: z.coerce.number().positive().default(30),
+    previousKeyGraceHours: z.coerce.number().nonnegative().default(24),
+    maxDeletionsPerCycle: z.coerce.number().int().nonnegative().default(10),
+    batchSize: z.coerce.number().int().min(1).max(500).default(25),
+    batchConcurrency: z.coerce.number().int().min(1).max(20).default(4),
+    mapConcurrency: z.coerce.number().int().min(1).max(40).default(8),
+    logRetentionDays: z.coerce
+      .number()
+      .refine((d) => RETENTION_DAYS.includes(d), `must be one of ${RETENTION_DAYS.join(', ')}`)
+      .default(90),
+    noncurrentVersionExpiryDays: z.coerce.number().int().min(1).default(1),
+    tracing: boolean.default(false),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.previousKeyGraceHours * 3_600_000 >= c.accessKeyMaxAgeDays * 86_400_000) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['previousKeyGraceHours'],
+        message:
+          'must be shorter than accessKeyMaxAgeDays, or the previous key is never retired before the next rotation',
+      });
+    }
+  });
+
+export type MintConfig = z.infer<typeof mintConfigSchema>;
+
+export const CONTEXT_PREFIX = 'mint:';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates every `mint:*` context key; throws a message naming each bad key. */
+export function loadMintConfig(context: Record<string, unknown>): MintConfig {
+  const raw: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(context)) {
+    if (key.startsWith(CONTEXT_PREFIX) && value !== undefined) raw[key.slice(CONTEXT_PREFIX.length)] = value;
+  }
+  const result = mintConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      if (issue.code === 'unrecognized_keys') {
+        return `unknown key(s) ${issue.keys.map((k) => `${CONTEXT_PREFIX}${k}`).join(', ')}: see the README's configuration table`;
+      }
+      const key = `${CONTEXT_PREFIX}${issue.path.join('.')}`;
+      const value = issue.path.length ? raw[String(issue.path[0])] : undefined;
+      return value === undefined
+        ? `${key} is required (${issue.message}); set it in cdk.json or pass -c ${key}=...`
+        : `${key}=${JSON.stringify(value)}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid Mint configuration:\n  - ${lines.join('\n  - ')}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,48 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { MintConfig } from './config';
+import { CycleSchedule } from './cycle-schedule';
+import { RotationWorkflow } from './rotation-workflow';
+import { SecretsBucket } from './secrets-bucket';
+import { ServiceUserBoundary } from './service-user-boundary';
+
+export interface MintStackProps extends StackProps {
+  readonly config: MintConfig;
+}
+
+/** Wires Mint's constructs: the bucket, the service users' boundary, the workflow and its schedule. */
+export class MintStack extends Stack {
+  readonly secrets: SecretsBucket;
+  readonly workflow: RotationWorkflow;
+  readonly schedule: CycleSchedule;
+
+  constructor(scope: Construct, id: string, props: MintStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    this.secrets = new SecretsBucket(this, 'Secrets', {
+      noncurrentVersionExpiryDays: config.noncurrentVersionExpiryDays,
+    });
+    const boundaryArn =
+      config.permissionsBoundaryArn ??
+      new ServiceUserBoundary(this, 'ServiceUserBoundary').policy.managedPolicyArn;
+    this.workflow = new RotationWorkflow(this, 'Rotation', {
+      config,
+      bucket: this.secrets.bucket,
+      key: this.secrets.key,
+      boundaryArn,
+    });
+    this.schedule = new CycleSchedule(this, 'Schedule', {
+      stateMachine: this.workflow.stateMachine,
+      expression: config.schedule,
+      enabled: config.scheduleEnabled,
+    });
+    new CfnOutput(this, 'BucketName', {
+      value: this.secrets.bucket.bucketName,
+      description: 'Where credentials.json files are published',
+    });
+    new CfnOutput(this, 'StateMachineArn', {
+      value: this.workflow.stateMachine.stateMachineArn,
+      description: 'The rotation cycle',
+    });
+  }
+}

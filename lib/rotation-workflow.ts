@@ -1,0 +1,416 @@
+import * as path from 'node:path';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import type { MintConfig } from './config';
+import { acknowledgeFindings, arnToken } from './nag';
+
+export interface RotationWorkflowProps {
+  readonly config: MintConfig;
+  readonly bucket: s3.IBucket;
+  /** The bucket's KMS key: Mint's functions encrypt and decrypt with it. */
+  readonly key: kms.IKey;
+  /** ARN of the permissions boundary every service user must carry. */
+  readonly boundaryArn: string;
+}
+
+/** Names of the workflow's states: tests and the local runner address tasks by these. */
+export const STATE = {
+  startCycle: 'StartCycle',
+  anotherCycleRunning: 'AnotherCycleRunning?',
+  skipped: 'SkippedAnotherCycleRunning',
+  listApps: 'ListApps',
+  reconcile: 'ReconcileServiceUsers',
+  rotateDueApps: 'RotateDueApps',
+  rotateBatch: 'RotateBatch',
+  report: 'Report',
+  anyAppFailed: 'AnyAppFailed?',
+  retryFailedApps: 'RetryFailedApps',
+  retryBatch: 'RetryBatch',
+  usersReconciled: 'ServiceUsersReconciled?',
+  usersNotReconciled: 'ServiceUsersNotReconciled',
+  deletionsBlocked: 'DeletionsBlocked',
+  done: 'CycleComplete',
+} as const;
+
+const HANDLERS = path.join(__dirname, '..', 'lambdas', 'handlers');
+
+/** Transient Lambda-service errors: always worth another try, with jittered exponential backoff. */
+const LAMBDA_TRANSIENT = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'Lambda.ClientExecutionTimeoutException',
+];
+
+/**
+ * The cycle: StartCycle → ListApps → ReconcileServiceUsers → RotateDueApps (Map over batch files)
+ * → Report → RetryFailedApps (Map over batches of only the failed apps). The retry Map is where a
+ * failed execution stops, so a console Redrive re-runs exactly its failed iterations: the failed apps.
+ */
+export class RotationWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly functions: Record<
+    'startCycle' | 'listApps' | 'reconcile' | 'rotateBatch' | 'report',
+    nodejs.NodejsFunction
+  >;
+
+  constructor(scope: Construct, id: string, props: RotationWorkflowProps) {
+    super(scope, id);
+    const { config, bucket } = props;
+    const environment: Record<string, string> = {
+      MINT_BUCKET: bucket.bucketName,
+      MINT_USER_PATH: config.userPath,
+      MINT_BOUNDARY_ARN: props.boundaryArn,
+      MINT_KIO_URL: config.kioUrl,
+      MINT_PASSWORD_MAX_AGE_HOURS: String(config.passwordMaxAgeHours),
+      MINT_ACCESS_KEY_MAX_AGE_DAYS: String(config.accessKeyMaxAgeDays),
+      MINT_PREVIOUS_KEY_GRACE_HOURS: String(config.previousKeyGraceHours),
+      MINT_MAX_DELETIONS_PER_CYCLE: String(config.maxDeletionsPerCycle),
+      MINT_BATCH_SIZE: String(config.batchSize),
+      MINT_BATCH_CONCURRENCY: String(config.batchConcurrency),
+      POWERTOOLS_SERVICE_NAME: 'mint',
+      POWERTOOLS_METRICS_NAMESPACE: 'Mint',
+      ...(config.kioTokenSecretName ? { MINT_KIO_TOKEN_SECRET: config.kioTokenSecretName } : {}),
+    };
+    const tracing = config.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED;
+    const fn = (name: string, entry: string, timeout: Duration, memorySize = 256) => {
+      const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention: config.logRetentionDays });
+      const f = new nodejs.NodejsFunction(this, name, {
+        entry: path.join(HANDLERS, entry),
+        runtime: lambda.Runtime.NODEJS_22_X,
+        architecture: lambda.Architecture.ARM_64,
+        memorySize,
+        timeout,
+        environment,
+        tracing,
+        logGroup,
+        bundling: { minify: true, sourceMap: false, target: 'node22', forceDockerBundling: false },
+      });
+      Validations.of(f).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-L1',
+        reason:
+          'Mint pins Node.js 22, the runtime its handlers are bundled for (target node22) and tested on.',
+      });
+      Validations.of(f).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason:
+          'AWSLambdaBasicExecutionRole only lets the function write its own logs; CDK attaches it to every function role.',
+      });
+      return f;
+    };
+    this.functions = {
+      startCycle: fn('StartCycleFn', 'start-cycle.ts', Duration.seconds(30)),
+      listApps: fn('ListAppsFn', 'list-apps.ts', Duration.minutes(2)),
+      reconcile: fn('ReconcileFn', 'reconcile.ts', Duration.minutes(10), 512),
+      rotateBatch: fn('RotateBatchFn', 'rotate-batch.ts', Duration.minutes(10), 512),
+      report: fn('ReportFn', 'report.ts', Duration.minutes(5), 512),
+    };
+    this.grant(props);
+
+    const invoke = (
+      id: string,
+      f: lambda.IFunction,
+      payload: Record<string, unknown>,
+      resultPath?: string,
+    ) => {
+      const task = new tasks.LambdaInvoke(this, id, {
+        lambdaFunction: f,
+        payload: sfn.TaskInput.fromObject(payload),
+        payloadResponseOnly: true,
+        retryOnServiceExceptions: false,
+        resultPath,
+      });
+      return task.addRetry({
+        errors: LAMBDA_TRANSIENT,
+        interval: Duration.seconds(2),
+        backoffRate: 2,
+        maxAttempts: 6,
+        maxDelay: Duration.seconds(60),
+        jitterStrategy: sfn.JitterType.FULL,
+      });
+    };
+    const cycle = sfn.JsonPath.objectAt('$.cycle');
+
+    const startCycle = invoke(STATE.startCycle, this.functions.startCycle, {
+      input: sfn.JsonPath.objectAt('$$.Execution.Input'),
+      executionArn: sfn.JsonPath.stringAt('$$.Execution.Id'),
+      executionName: sfn.JsonPath.stringAt('$$.Execution.Name'),
+      startTime: sfn.JsonPath.stringAt('$$.Execution.StartTime'),
+      stateMachineArn: sfn.JsonPath.stringAt('$$.StateMachine.Id'),
+    });
+    const listApps = invoke(STATE.listApps, this.functions.listApps, { cycle }, '$.apps');
+    const reconcile = invoke(
+      STATE.reconcile,
+      this.functions.reconcile,
+      { cycle, apps: sfn.JsonPath.objectAt('$.apps') },
+      '$.reconcile',
+    );
+
+    const batchMap = (id: string, itemsPath: string, retry: boolean) =>
+      new sfn.Map(this, id, {
+        itemsPath,
+        itemSelector: {
+          cycle: sfn.JsonPath.objectAt('$.cycle'),
+          batch: sfn.JsonPath.objectAt('$$.Map.Item.Value'),
+          retry,
+        },
+        maxConcurrency: config.mapConcurrency,
+        resultPath: sfn.JsonPath.DISCARD,
+      });
+
+    const rotateDueApps = batchMap(STATE.rotateDueApps, '$.reconcile.batches', false);
+    rotateDueApps.itemProcessor(
+      invoke(STATE.rotateBatch, this.functions.rotateBatch, {
+        'cycle.$': '$.cycle',
+        'batch.$': '$.batch',
+        'retry.$': '$.retry',
+      }),
+    );
+
+    const report = invoke(
+      STATE.report,
+      this.functions.report,
+      { cycle, apps: sfn.JsonPath.objectAt('$.apps'), reconcile: sfn.JsonPath.objectAt('$.reconcile') },
+      '$.report',
+    );
+
+    const retryBatch = invoke(STATE.retryBatch, this.functions.rotateBatch, {
+      'cycle.$': '$.cycle',
+      'batch.$': '$.batch',
+      'retry.$': '$.retry',
+    })
+      .addRetry({
+        errors: ['Mint.CycleBusy'],
+        interval: Duration.seconds(60),
+        backoffRate: 1.5,
+        maxAttempts: 10,
+        maxDelay: Duration.minutes(5),
+        jitterStrategy: sfn.JitterType.FULL,
+      })
+      .addRetry({
+        errors: ['Mint.AppsFailed'],
+        interval: Duration.seconds(20),
+        backoffRate: 2,
+        maxAttempts: 2,
+        jitterStrategy: sfn.JitterType.FULL,
+      });
+    const retryFailedApps = batchMap(STATE.retryFailedApps, '$.report.retryBatches', true);
+    retryFailedApps.itemProcessor(retryBatch);
+
+    const done = new sfn.Succeed(this, STATE.done);
+    const usersReconciled = new sfn.Choice(this, STATE.usersReconciled)
+      .when(
+        sfn.Condition.numberGreaterThan('$.report.reconcileFailures', 0),
+        new sfn.Fail(this, STATE.usersNotReconciled, {
+          error: 'Mint.ServiceUsersNotReconciled',
+          causePath: sfn.JsonPath.format(
+            'Service users could not be created or deleted: {}. The next cycle retries them.',
+            sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.report.failures')),
+          ),
+        }),
+      )
+      .when(
+        sfn.Condition.booleanEquals('$.report.deletionsBlocked', true),
+        new sfn.Fail(this, STATE.deletionsBlocked, {
+          error: 'Mint.DeletionsBlocked',
+          cause:
+            'More service users would be deleted than mint:maxDeletionsPerCycle allows, so none were. Check Kio; if the deletions are intended, raise the cap and redeploy.',
+        }),
+      )
+      .otherwise(done);
+    retryFailedApps.next(usersReconciled);
+
+    const definition = startCycle.next(
+      new sfn.Choice(this, STATE.anotherCycleRunning)
+        .when(sfn.Condition.booleanEquals('$.proceed', false), new sfn.Succeed(this, STATE.skipped))
+        .otherwise(
+          listApps
+            .next(reconcile)
+            .next(rotateDueApps)
+            .next(report)
+            .next(
+              new sfn.Choice(this, STATE.anyAppFailed)
+                .when(sfn.Condition.numberGreaterThan('$.report.failedApps', 0), retryFailedApps)
+                .otherwise(usersReconciled),
+            ),
+        ),
+    );
+
+    const logGroup = new logs.LogGroup(this, 'StateMachineLogs', { retention: config.logRetentionDays });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      timeout: Duration.hours(2),
+      tracingEnabled: config.tracing,
+      // Execution data stays out of the logs: states carry references only, but logs outlive executions.
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+      comment: 'Mint rotation cycle',
+    });
+
+    // A separate policy (not the role's default one) so the function does not depend on the state
+    // machine that depends on it.
+    new iam.Policy(this, 'StartCycleListExecutions', {
+      roles: [this.functions.startCycle.role as iam.IRole, this.functions.rotateBatch.role as iam.IRole],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['states:ListExecutions'],
+          resources: [this.stateMachine.stateMachineArn],
+        }),
+      ],
+    });
+    acknowledgeFindings(
+      this.stateMachine,
+      'AwsSolutions-IAM5',
+      Object.values(this.functions).map((f) => `Resource::${arnToken(f)}:*`),
+      'CDK grants lambda:InvokeFunction on every version ("<fn>:*") of Mint\'s own step functions, and only those.',
+    );
+    acknowledgeFindings(
+      this.stateMachine,
+      'AwsSolutions-IAM5',
+      ['Resource::*'],
+      'Step Functions log delivery (logs:CreateLogDelivery and friends) supports only Resource "*" (CDK adds it for execution logging).',
+    );
+    if (!config.tracing) {
+      Validations.of(this.stateMachine).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-SF2',
+        reason:
+          'X-Ray tracing is opt-in (mint:tracing=true) to keep idle cycles cheap; execution logging is always on.',
+      });
+    }
+  }
+
+  private grant(props: RotationWorkflowProps): void {
+    const { bucket, key, config } = props;
+    const f = this.functions;
+    const stack = Stack.of(this);
+    const usersArn = stack.formatArn({
+      service: 'iam',
+      region: '',
+      resource: 'user',
+      resourceName: `${config.userPath.slice(1)}*`,
+    });
+    // Exact S3 actions on exact prefixes instead of grantReadWrite's wildcard actions.
+    const objects = (fn: lambda.IFunction, sid: string, actions: string[], ...patterns: string[]) =>
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({ sid, actions, resources: patterns.map((p) => bucket.arnForObjects(p)) }),
+      );
+    objects(f.listApps, 'WriteCycleFiles', ['s3:PutObject'], '_mint/cycles/*');
+    objects(f.reconcile, 'CycleFiles', ['s3:GetObject', 's3:PutObject'], '_mint/cycles/*');
+    objects(f.report, 'CycleFiles', ['s3:GetObject', 's3:PutObject'], '_mint/cycles/*');
+    objects(f.rotateBatch, 'CycleFiles', ['s3:GetObject', 's3:PutObject'], '_mint/cycles/*');
+    objects(f.rotateBatch, 'StageAndPublish', ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], '*');
+    objects(f.reconcile, 'DeleteRemovedAppsEveryVersion', ['s3:DeleteObject', 's3:DeleteObjectVersion'], '*');
+    f.reconcile.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ListVersions',
+        actions: ['s3:ListBucketVersions'],
+        resources: [bucket.bucketArn],
+      }),
+    );
+    // A missing object must read as 404 (not 403) to rotation, which needs s3:ListBucket.
+    f.rotateBatch.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'MissingObjectsAre404',
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+      }),
+    );
+    key.grant(f.listApps, 'kms:GenerateDataKey');
+    for (const fn of [f.reconcile, f.report, f.rotateBatch])
+      key.grant(fn, 'kms:GenerateDataKey', 'kms:Decrypt');
+
+    // Account-level IAM reads have no resource-level permissions: they only work on "*".
+    const accountReads = (actions: string[]) =>
+      new iam.PolicyStatement({ sid: 'AccountLevelReads', actions, resources: ['*'] });
+    f.reconcile.addToRolePolicy(accountReads(['iam:GetAccountAuthorizationDetails']));
+    f.rotateBatch.addToRolePolicy(accountReads(['iam:GetAccountPasswordPolicy']));
+
+    // Users are created and re-bounded only with Mint's boundary, and only under Mint's path.
+    f.reconcile.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'CreateUsersWithBoundary',
+        actions: ['iam:CreateUser', 'iam:PutUserPermissionsBoundary'],
+        resources: [usersArn],
+        conditions: { StringEquals: { 'iam:PermissionsBoundary': props.boundaryArn } },
+      }),
+    );
+    f.reconcile.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'TagAndDeleteUsersUnderPath',
+        actions: [
+          'iam:TagUser',
+          'iam:ListAccessKeys',
+          'iam:DeleteAccessKey',
+          'iam:DeleteLoginProfile',
+          'iam:DeleteUser',
+        ],
+        resources: [usersArn],
+      }),
+    );
+    f.rotateBatch.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'RotateUsersUnderPath',
+        actions: [
+          'iam:ListAccessKeys',
+          'iam:CreateAccessKey',
+          'iam:DeleteAccessKey',
+          'iam:CreateLoginProfile',
+          'iam:UpdateLoginProfile',
+          'iam:TagUser',
+          'iam:ListUserTags',
+        ],
+        resources: [usersArn],
+      }),
+    );
+    if (config.kioTokenSecretName) {
+      secretsmanager.Secret.fromSecretNameV2(this, 'KioToken', config.kioTokenSecretName).grantRead(
+        f.listApps,
+      );
+    }
+
+    const bucketArn = arnToken(bucket);
+    const usersFinding = `Resource::arn:aws:iam::<AWS::AccountId>:user${config.userPath}*`;
+    const reasons = {
+      cycle:
+        "Per-cycle working files under _mint/cycles/ in Mint's own bucket; their names are made per execution.",
+      apps: "Every app prefix in Mint's own bucket (one per Kio app, unknown at deploy time) plus _mint/pending/.",
+      users: "Only users under Mint's IAM path; user names are app ids, unknown at deploy time.",
+      account:
+        'iam:GetAccountAuthorizationDetails and iam:GetAccountPasswordPolicy support only Resource "*".',
+    };
+    acknowledgeFindings(
+      f.listApps,
+      'AwsSolutions-IAM5',
+      [`Resource::${bucketArn}/_mint/cycles/*`],
+      reasons.cycle,
+    );
+    acknowledgeFindings(
+      f.report,
+      'AwsSolutions-IAM5',
+      [`Resource::${bucketArn}/_mint/cycles/*`],
+      reasons.cycle,
+    );
+    acknowledgeFindings(
+      f.reconcile,
+      'AwsSolutions-IAM5',
+      [`Resource::${bucketArn}/_mint/cycles/*`, `Resource::${bucketArn}/*`, usersFinding, 'Resource::*'],
+      `${reasons.cycle} ${reasons.apps} ${reasons.users} ${reasons.account}`,
+    );
+    acknowledgeFindings(
+      f.rotateBatch,
+      'AwsSolutions-IAM5',
+      [`Resource::${bucketArn}/_mint/cycles/*`, `Resource::${bucketArn}/*`, usersFinding, 'Resource::*'],
+      `${reasons.cycle} ${reasons.apps} ${reasons.users} ${reasons.account}`,
+    );
+  }
+}
