@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -379,7 +379,8 @@ export class RotationWorkflow extends Construct {
     }
 
     const bucketArn = arnToken(bucket);
-    const usersFinding = `Resource::arn:aws:iam::<AWS::AccountId>:user${config.userPath}*`;
+    const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+    const usersFinding = `Resource::arn:aws:iam::${account}:user${config.userPath}*`;
     const reasons = {
       cycle:
         "Per-cycle working files under _mint/cycles/ in Mint's own bucket; their names are made per execution.",

@@ -17,7 +17,8 @@ export const cycleKeys = {
   apps: (cycleId: string) => `${MINT_PREFIX}cycles/${cycleId}/apps.json`,
   batch: (cycleId: string, index: number) =>
     `${MINT_PREFIX}cycles/${cycleId}/batches/${String(index).padStart(5, '0')}.json`,
-  outcome: (batchKey: string) => batchKey.replace('/batches/', '/outcomes/'),
+  /** Outcomes sit beside, never on top of, the batch file: a retried task must re-read its apps. */
+  outcome: (batchKey: string) => batchKey.replace(/\/(batches|retry)\//, '/$1-outcomes/'),
   retryBatch: (cycleId: string, index: number) =>
     `${MINT_PREFIX}cycles/${cycleId}/retry/${String(index).padStart(5, '0')}.json`,
   report: (cycleId: string) => `${MINT_PREFIX}cycles/${cycleId}/report.json`,

@@ -12,6 +12,7 @@ const envSchema = z.object({
   MINT_BOUNDARY_ARN: z.string().startsWith('arn:'),
   MINT_KIO_URL: z.url().optional(),
   MINT_KIO_TOKEN_SECRET: z.string().optional(),
+  MINT_KIO_RETRIES: z.coerce.number().int().min(0).max(10).default(4),
   MINT_PASSWORD_MAX_AGE_HOURS: z.coerce.number().positive().default(24),
   MINT_ACCESS_KEY_MAX_AGE_DAYS: z.coerce.number().positive().default(30),
   MINT_PREVIOUS_KEY_GRACE_HOURS: z.coerce.number().nonnegative().default(24),
@@ -28,6 +29,7 @@ export interface Settings {
   boundaryArn: string;
   kioUrl?: string;
   kioTokenSecret?: string;
+  kioRetries: number;
   policy: RotationPolicy;
   maxDeletionsPerCycle: number;
   batchSize: number;
@@ -48,6 +50,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     boundaryArn: e.MINT_BOUNDARY_ARN,
     kioUrl: e.MINT_KIO_URL,
     kioTokenSecret: e.MINT_KIO_TOKEN_SECRET || undefined,
+    kioRetries: e.MINT_KIO_RETRIES,
     policy: {
       passwordMaxAgeMs: e.MINT_PASSWORD_MAX_AGE_HOURS * HOUR,
       accessKeyMaxAgeMs: e.MINT_ACCESS_KEY_MAX_AGE_DAYS * DAY,

@@ -44,6 +44,7 @@ export function getRuntime(): Runtime {
       if (!kioUrl) throw new Error('MINT_KIO_URL is not set; set the mint:kioUrl context value and redeploy');
       return fetchKioApps({
         baseUrl: kioUrl,
+        retries: settings.kioRetries,
         token: tokenSecret ? secretsManagerToken(awsClients.secrets(), tokenSecret) : undefined,
       });
     },

@@ -1,8 +1,9 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import { anotherCycleRunning, type CycleRef } from '../core/cycle';
 import { parseRunInput } from '../core/run-input';
 import { parseEvent } from './events';
-import { getRuntime, logger, mintHandler } from './runtime';
+import { getRuntime, logger, metrics, mintHandler } from './runtime';
 
 const eventSchema = z.object({
   input: z.unknown(),
@@ -33,10 +34,12 @@ export async function startCycle(event: unknown): Promise<StartCycleResult> {
     const running = await runtime.cycles.running(e.stateMachineArn);
     if (anotherCycleRunning(running, { executionArn: e.executionArn, startDate: new Date(e.startTime) })) {
       logger.info('another cycle is running; this one ends without touching anything', { cycle: cycle.id });
+      metrics.addMetric('CyclesSkipped', MetricUnit.Count, 1);
       return { cycle, proceed: false };
     }
   }
   logger.info('cycle started', { cycle: cycle.id, options: cycle.options });
+  metrics.addMetric('CyclesStarted', MetricUnit.Count, 1);
   return { cycle, proceed: true };
 }
 

@@ -1,0 +1,272 @@
+import * as IAM from '@aws-sdk/client-iam';
+import * as S3 from '@aws-sdk/client-s3';
+import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+
+/** An error shaped like the SDK's service exceptions (name = AWS error code). */
+export function awsError(name: string, message = name): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+interface FakeUser {
+  userName: string;
+  path: string;
+  arn: string;
+  boundary?: string;
+  tags: Record<string, string>;
+  keys: { id: string; secret: string }[];
+  password?: string;
+}
+
+/**
+ * A small stateful stand-in for IAM, S3 and STS behind aws-sdk-client-mock: enough of each API for
+ * Mint's calls, with IAM's real limits (two keys per user, DeleteUser refuses while keys exist).
+ * `failNext(command, error)` injects one failure; `calls` counts operations.
+ */
+export class FakeAws {
+  readonly account = '111111111111';
+  users = new Map<string, FakeUser>();
+  objects = new Map<string, { body: string; version: number }[]>();
+  calls: string[] = [];
+  private keySeq = 0;
+  private injected: { command: string; error: Error; when?: (input: Record<string, unknown>) => boolean }[] =
+    [];
+  iam: AwsClientStub<IAM.IAMClient>;
+  s3: AwsClientStub<S3.S3Client>;
+  sts: AwsClientStub<STSClient>;
+  sfn: AwsClientStub<SFNClient>;
+  running: { executionArn: string; startDate: Date }[] = [];
+
+  constructor() {
+    this.iam = mockClient(IAM.IAMClient);
+    this.s3 = mockClient(S3.S3Client);
+    this.sts = mockClient(STSClient);
+    this.sfn = mockClient(SFNClient);
+    this.install();
+  }
+
+  restore(): void {
+    for (const stub of [this.iam, this.s3, this.sts, this.sfn]) stub.restore();
+  }
+
+  failNext(command: string, error: Error, when?: (input: Record<string, unknown>) => boolean): void {
+    this.injected.push({ command, error, when });
+  }
+
+  /** Lifts every injected failure not yet used up: the outage is over. */
+  clearFailures(): void {
+    this.injected = [];
+  }
+
+  /** Every secret value ever handed out: what the leak test searches for. */
+  secretsIssued: string[] = [];
+
+  object(key: string): string | undefined {
+    const versions = this.objects.get(key);
+    return versions?.[versions.length - 1]?.body;
+  }
+
+  addUser(userName: string, tags: Record<string, string>, path = '/mint/', boundary?: string): FakeUser {
+    const user: FakeUser = {
+      userName,
+      path,
+      arn: `arn:aws:iam::${this.account}:user${path}${userName}`,
+      boundary,
+      tags,
+      keys: [],
+    };
+    this.users.set(userName, user);
+    return user;
+  }
+
+  private user(name: unknown): FakeUser {
+    const user = this.users.get(String(name));
+    if (!user) throw awsError('NoSuchEntityException', `The user with name ${String(name)} cannot be found.`);
+    return user;
+  }
+
+  private on<I extends object, O>(
+    stub: AwsClientStub<never>,
+    command: new (input: I) => unknown,
+    name: string,
+    fn: (
+      input: Record<string, unknown>,
+      client: () => {
+        config: { credentials: () => Promise<{ accessKeyId: string; secretAccessKey: string }> };
+      },
+    ) => O | Promise<O>,
+  ): void {
+    // biome-ignore lint/suspicious/noExplicitAny: aws-sdk-client-mock's command typing is per client; this helper serves all four.
+    (stub as any).on(command).callsFake(async (input: Record<string, unknown>, getClient: any) => {
+      this.calls.push(name);
+      const index = this.injected.findIndex((i) => i.command === name && (!i.when || i.when(input)));
+      if (index >= 0) {
+        const [injected] = this.injected.splice(index, 1);
+        throw injected?.error;
+      }
+      return fn(input, getClient);
+    });
+  }
+
+  private install(): void {
+    const iam = this.iam as unknown as AwsClientStub<never>;
+    const s3 = this.s3 as unknown as AwsClientStub<never>;
+    this.on(iam, IAM.GetAccountAuthorizationDetailsCommand, 'GetAccountAuthorizationDetails', (input) => {
+      const all = [...this.users.values()];
+      const max = Number(input.MaxItems ?? 100);
+      const start = Number(input.Marker ?? 0);
+      const page = all.slice(start, start + max);
+      const more = start + max < all.length;
+      return {
+        UserDetailList: page.map((u) => ({
+          UserName: u.userName,
+          Path: u.path,
+          Arn: u.arn,
+          PermissionsBoundary: u.boundary
+            ? { PermissionsBoundaryArn: u.boundary, PermissionsBoundaryType: 'Policy' }
+            : undefined,
+          Tags: Object.entries(u.tags).map(([Key, Value]) => ({ Key, Value })),
+        })),
+        IsTruncated: more,
+        Marker: more ? String(start + max) : undefined,
+      };
+    });
+    this.on(iam, IAM.CreateUserCommand, 'CreateUser', (input) => {
+      if (this.users.has(String(input.UserName)))
+        throw awsError('EntityAlreadyExistsException', `User with name ${input.UserName} already exists.`);
+      const tags = Object.fromEntries(
+        ((input.Tags ?? []) as IAM.Tag[]).map((t) => [t.Key ?? '', t.Value ?? '']),
+      );
+      const user = this.addUser(
+        String(input.UserName),
+        tags,
+        String(input.Path),
+        input.PermissionsBoundary as string,
+      );
+      return { User: { UserName: user.userName, Arn: user.arn, Path: user.path } };
+    });
+    this.on(iam, IAM.DeleteUserCommand, 'DeleteUser', (input) => {
+      const user = this.user(input.UserName);
+      if (user.keys.length > 0 || user.password)
+        throw awsError('DeleteConflictException', 'Cannot delete entity, must delete access keys first.');
+      this.users.delete(user.userName);
+      return {};
+    });
+    this.on(iam, IAM.PutUserPermissionsBoundaryCommand, 'PutUserPermissionsBoundary', (input) => {
+      this.user(input.UserName).boundary = String(input.PermissionsBoundary);
+      return {};
+    });
+    this.on(iam, IAM.ListAccessKeysCommand, 'ListAccessKeys', (input) => ({
+      AccessKeyMetadata: this.user(input.UserName).keys.map((k) => ({ AccessKeyId: k.id, Status: 'Active' })),
+    }));
+    this.on(iam, IAM.CreateAccessKeyCommand, 'CreateAccessKey', (input) => {
+      const user = this.user(input.UserName);
+      if (user.keys.length >= 2)
+        throw awsError('LimitExceededException', 'Cannot exceed quota for AccessKeysPerUser: 2');
+      this.keySeq++;
+      const key = {
+        id: `AKIAFAKE${String(this.keySeq).padStart(8, '0')}`,
+        secret: `secret-${this.keySeq}-${Math.random().toString(36).slice(2)}`,
+      };
+      user.keys.push(key);
+      this.secretsIssued.push(key.secret);
+      return {
+        AccessKey: {
+          UserName: user.userName,
+          AccessKeyId: key.id,
+          SecretAccessKey: key.secret,
+          Status: 'Active',
+        },
+      };
+    });
+    this.on(iam, IAM.DeleteAccessKeyCommand, 'DeleteAccessKey', (input) => {
+      const user = this.user(input.UserName);
+      if (!user.keys.some((k) => k.id === input.AccessKeyId))
+        throw awsError('NoSuchEntityException', 'no such key');
+      user.keys = user.keys.filter((k) => k.id !== input.AccessKeyId);
+      return {};
+    });
+    const setPassword = (create: boolean) => (input: Record<string, unknown>) => {
+      const user = this.user(input.UserName);
+      if (create && user.password)
+        throw awsError('EntityAlreadyExistsException', 'Login Profile already exists');
+      if (!create && !user.password) throw awsError('NoSuchEntityException', 'Login Profile cannot be found');
+      user.password = String(input.Password);
+      this.secretsIssued.push(user.password);
+      return {};
+    };
+    this.on(iam, IAM.UpdateLoginProfileCommand, 'UpdateLoginProfile', setPassword(false));
+    this.on(iam, IAM.CreateLoginProfileCommand, 'CreateLoginProfile', setPassword(true));
+    this.on(iam, IAM.DeleteLoginProfileCommand, 'DeleteLoginProfile', (input) => {
+      const user = this.user(input.UserName);
+      if (!user.password) throw awsError('NoSuchEntityException', 'Login Profile cannot be found');
+      user.password = undefined;
+      return {};
+    });
+    this.on(iam, IAM.TagUserCommand, 'TagUser', (input) => {
+      const user = this.user(input.UserName);
+      for (const tag of (input.Tags ?? []) as IAM.Tag[]) user.tags[tag.Key ?? ''] = tag.Value ?? '';
+      return {};
+    });
+    this.on(iam, IAM.ListUserTagsCommand, 'ListUserTags', (input) => ({
+      Tags: Object.entries(this.user(input.UserName).tags).map(([Key, Value]) => ({ Key, Value })),
+      IsTruncated: false,
+    }));
+    this.on(iam, IAM.GetAccountPasswordPolicyCommand, 'GetAccountPasswordPolicy', () => {
+      throw awsError(
+        'NoSuchEntityException',
+        'The Password Policy with domain name 111111111111 cannot be found.',
+      );
+    });
+
+    this.on(s3, S3.PutObjectCommand, 'PutObject', (input) => {
+      const key = String(input.Key);
+      const versions = this.objects.get(key) ?? [];
+      versions.push({ body: String(input.Body), version: versions.length + 1 });
+      this.objects.set(key, versions);
+      return { VersionId: `v${versions.length}` };
+    });
+    this.on(s3, S3.GetObjectCommand, 'GetObject', (input) => {
+      const body = this.object(String(input.Key));
+      if (body === undefined) throw awsError('NoSuchKey', 'The specified key does not exist.');
+      return { Body: { transformToString: async () => body } };
+    });
+    this.on(s3, S3.DeleteObjectCommand, 'DeleteObject', (input) => {
+      this.objects.delete(String(input.Key));
+      return {};
+    });
+    this.on(s3, S3.ListObjectVersionsCommand, 'ListObjectVersions', (input) => ({
+      Versions: [...this.objects.entries()]
+        .filter(([key]) => key.startsWith(String(input.Prefix)))
+        .flatMap(([key, versions]) => versions.map((v) => ({ Key: key, VersionId: `v${v.version}` }))),
+      IsTruncated: false,
+    }));
+    this.on(s3, S3.DeleteObjectsCommand, 'DeleteObjects', (input) => {
+      for (const object of ((input.Delete as S3.Delete).Objects ?? []) as S3.ObjectIdentifier[])
+        this.objects.delete(String(object.Key));
+      return { Errors: [] };
+    });
+
+    // STS authenticates the key the client signs with: it works while IAM has that key and secret.
+    this.on(
+      this.sts as unknown as AwsClientStub<never>,
+      GetCallerIdentityCommand,
+      'GetCallerIdentity',
+      async (_input, client) => {
+        const { accessKeyId, secretAccessKey } = await client().config.credentials();
+        const owner = [...this.users.values()].find((u) =>
+          u.keys.some((k) => k.id === accessKeyId && k.secret === secretAccessKey),
+        );
+        if (!owner)
+          throw awsError('InvalidClientTokenId', 'The security token included in the request is invalid.');
+        return { Arn: owner.arn, Account: this.account, UserId: 'AIDAFAKE' };
+      },
+    );
+    this.on(this.sfn as unknown as AwsClientStub<never>, ListExecutionsCommand, 'ListExecutions', () => ({
+      executions: this.running,
+    }));
+  }
+}

@@ -1,0 +1,146 @@
+import type { DueWork } from '../../lambdas/core/due';
+import { type PendingRotation, planRotation } from '../../lambdas/core/rotation-plan';
+
+const due = (over: Partial<DueWork> = {}): DueWork => ({
+  password: false,
+  accessKey: false,
+  retirePrevious: false,
+  resume: false,
+  ...over,
+});
+const pending = (keyId: string): PendingRotation => ({
+  document: { application_username: 'a', application_password: 'p', client_id: keyId, client_secret: 's' },
+  newPassword: true,
+  newKey: true,
+  previousKeyId: 'AKIACUR',
+  revokeAfterPublish: [],
+  stagedAt: '2026-11-28T00:00:00Z',
+});
+
+describe('planRotation', () => {
+  it('creates everything for a user that has never been published', () => {
+    const plan = planRotation({
+      keyIds: [],
+      work: due({ password: true, accessKey: true }),
+      revokePrevious: false,
+    });
+    expect(plan).toMatchObject({
+      kind: 'act',
+      newPassword: true,
+      newKey: true,
+      nextPreviousKeyId: '',
+      deleteOrphans: [],
+    });
+  });
+
+  it('keeps the published key as previous when rotating the key', () => {
+    const plan = planRotation({
+      keyIds: ['AKIACUR'],
+      publishedKeyId: 'AKIACUR',
+      work: due({ accessKey: true }),
+      revokePrevious: false,
+    });
+    expect(plan).toMatchObject({
+      kind: 'act',
+      newKey: true,
+      newPassword: false,
+      nextPreviousKeyId: 'AKIACUR',
+      retireAfterPublish: [],
+    });
+  });
+
+  it('rotates only the password when only the password is due', () => {
+    const plan = planRotation({
+      keyIds: ['AKIACUR'],
+      publishedKeyId: 'AKIACUR',
+      work: due({ password: true }),
+      revokePrevious: false,
+    });
+    expect(plan).toMatchObject({ kind: 'act', newPassword: true, newKey: false });
+  });
+
+  it('deletes keys that were never published nor staged (orphans)', () => {
+    const plan = planRotation({
+      keyIds: ['AKIACUR', 'AKIALOST'],
+      publishedKeyId: 'AKIACUR',
+      work: due({ password: true }),
+      revokePrevious: false,
+    });
+    expect(plan.deleteOrphans).toEqual(['AKIALOST']);
+  });
+
+  it('resumes a staged rotation whose key exists instead of generating new secrets', () => {
+    const staged = pending('AKIANEW');
+    const plan = planRotation({
+      keyIds: ['AKIACUR', 'AKIANEW'],
+      publishedKeyId: 'AKIACUR',
+      pending: staged,
+      work: due({ resume: true }),
+      revokePrevious: false,
+    });
+    expect(plan).toMatchObject({
+      kind: 'act',
+      resume: staged,
+      newKey: false,
+      deleteOrphans: [],
+      nextPreviousKeyId: 'AKIACUR',
+    });
+  });
+
+  it('discards a staged rotation whose key vanished and starts a fresh one', () => {
+    const plan = planRotation({
+      keyIds: ['AKIACUR'],
+      publishedKeyId: 'AKIACUR',
+      pending: pending('AKIAGONE'),
+      work: due({ resume: true }),
+      revokePrevious: false,
+    });
+    expect(plan).toMatchObject({ kind: 'act', discardPending: true, newPassword: true });
+    expect(plan.kind === 'act' && plan.resume).toBeFalsy();
+  });
+
+  it('retires the previous key after its grace period without publishing anything', () => {
+    const plan = planRotation({
+      keyIds: ['AKIACUR', 'AKIAOLD'],
+      publishedKeyId: 'AKIACUR',
+      previousKeyId: 'AKIAOLD',
+      work: due({ retirePrevious: true }),
+      revokePrevious: false,
+    });
+    expect(plan).toMatchObject({
+      kind: 'act',
+      newKey: false,
+      newPassword: false,
+      retireAfterPublish: ['AKIAOLD'],
+      nextPreviousKeyId: '',
+    });
+  });
+
+  it('refuses a third key while the previous one is in its grace period', () => {
+    const plan = planRotation({
+      keyIds: ['AKIACUR', 'AKIAOLD'],
+      publishedKeyId: 'AKIACUR',
+      previousKeyId: 'AKIAOLD',
+      work: due({ accessKey: true, password: true }),
+      revokePrevious: false,
+    });
+    expect(plan.kind).toBe('blocked');
+    expect(plan.kind === 'blocked' && plan.reason).toContain('revokePrevious');
+  });
+
+  it('on an emergency revocation frees the slot first and deletes the published key after publishing', () => {
+    const plan = planRotation({
+      keyIds: ['AKIACUR', 'AKIAOLD'],
+      publishedKeyId: 'AKIACUR',
+      previousKeyId: 'AKIAOLD',
+      work: due({ accessKey: true, password: true, retirePrevious: true }),
+      revokePrevious: true,
+    });
+    expect(plan).toMatchObject({
+      kind: 'act',
+      retireBeforeCreate: 'AKIAOLD',
+      retireAfterPublish: ['AKIACUR'],
+      nextPreviousKeyId: '',
+    });
+  });
+});

@@ -1,0 +1,223 @@
+import { credentialsKey } from '../../lambdas/core/credentials';
+import { TAG } from '../../lambdas/core/service-users';
+import { awsError, FakeAws } from '../support/fake-aws';
+import { lambdaEnv, renderDefinition, runCycle, startKioStub, synthMint } from '../support/workflow-harness';
+
+const kioApp = (id: string, active = true) => ({ id, team_id: 'team-a', name: id, active });
+const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
+const WRITES = [
+  'CreateUser',
+  'DeleteUser',
+  'CreateAccessKey',
+  'DeleteAccessKey',
+  'UpdateLoginProfile',
+  'CreateLoginProfile',
+  'TagUser',
+  'PutObject',
+  'DeleteObjects',
+  'DeleteObject',
+];
+
+describe('the synthesized rotation cycle, executed locally', () => {
+  const definition = renderDefinition(synthMint().template);
+  let aws: FakeAws;
+  let kio: Awaited<ReturnType<typeof startKioStub>>;
+  const savedEnv = { ...process.env };
+  let logged: string[];
+  let writeSpy: jest.SpyInstance;
+
+  beforeAll(async () => {
+    kio = await startKioStub();
+  });
+  afterAll(() => kio.close());
+  beforeEach(() => {
+    aws = new FakeAws();
+    Object.assign(process.env, lambdaEnv(kio.url));
+    logged = [];
+    writeSpy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      logged.push(String(chunk));
+      return true;
+    });
+  });
+  afterEach(() => {
+    writeSpy.mockRestore();
+    aws.restore();
+    process.env = { ...savedEnv };
+  });
+
+  const user = (name: string) => {
+    const found = aws.users.get(name);
+    if (!found) throw new Error(`no user ${name}`);
+    return found;
+  };
+  const published = (appId: string) => JSON.parse(aws.object(credentialsKey(appId)) ?? 'null');
+
+  it('creates a user and a credentials file for a new app', async () => {
+    kio.setApps([kioApp('orders'), kioApp('billing')]);
+    const run = await runCycle(definition);
+    expect(run.status).toBe('SUCCEEDED');
+    const user = aws.users.get('orders');
+    expect(user).toMatchObject({
+      path: '/mint/',
+      boundary: lambdaEnv('').MINT_BOUNDARY_ARN,
+      tags: { [TAG.appId]: 'orders' },
+    });
+    const doc = published('orders');
+    expect(Object.keys(doc)).toEqual([
+      'application_username',
+      'application_password',
+      'client_id',
+      'client_secret',
+    ]);
+    expect(doc.application_username).toBe('orders');
+    expect(doc.application_password).toBe(user?.password);
+    expect(user?.keys.map((k) => [k.id, k.secret])).toEqual([[doc.client_id, doc.client_secret]]);
+    expect(user?.tags[TAG.rotationStartedAt]).toBe('');
+    expect(aws.object('_mint/pending/orders.json')).toBeUndefined();
+  });
+
+  it('rotates a due app, keeps the previous key active, and leaves a not-due app untouched', async () => {
+    kio.setApps([kioApp('orders'), kioApp('billing')]);
+    await runCycle(definition);
+    const before = published('orders');
+    const billingVersions = aws.objects.get(credentialsKey('billing'))?.length;
+    user('orders').tags[TAG.keyRotatedAt] = daysAgo(31);
+    aws.calls = [];
+
+    const run = await runCycle(definition);
+    expect(run.status).toBe('SUCCEEDED');
+    const after = published('orders');
+    expect(after.client_id).not.toBe(before.client_id);
+    const orders = user('orders');
+    expect(orders.keys.map((k) => k.id).sort()).toEqual([before.client_id, after.client_id].sort());
+    expect(orders.tags[TAG.previousKeyId]).toBe(before.client_id);
+    expect(aws.objects.get(credentialsKey('billing'))?.length).toBe(billingVersions);
+    expect(aws.users.get('billing')?.keys).toHaveLength(1);
+  });
+
+  it('retires the previous key once the grace period has passed', async () => {
+    kio.setApps([kioApp('orders')]);
+    await runCycle(definition);
+    const orders = user('orders');
+    orders.tags[TAG.keyRotatedAt] = daysAgo(31);
+    await runCycle(definition);
+    const current = published('orders').client_id;
+    orders.tags[TAG.keyRotatedAt] = daysAgo(2);
+    orders.tags[TAG.passwordRotatedAt] = daysAgo(0);
+    await runCycle(definition);
+    expect(orders.keys.map((k) => k.id)).toEqual([current]);
+    expect(orders.tags[TAG.previousKeyId]).toBe('');
+  });
+
+  it('costs one IAM listing and no per-app call when nothing is due', async () => {
+    kio.setApps([kioApp('a1'), kioApp('a2'), kioApp('a3')]);
+    await runCycle(definition);
+    aws.calls = [];
+    const run = await runCycle(definition);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(aws.calls.filter((c) => c.startsWith('GetAccountAuthorizationDetails'))).toHaveLength(1);
+    expect(aws.calls.filter((c) => ['ListAccessKeys', 'ListUserTags'].includes(c))).toEqual([]);
+    // The one read is the cycle's own Kio snapshot, whatever the number of apps.
+    expect(aws.calls.filter((c) => c === 'GetObject')).toEqual(['GetObject']);
+    expect(aws.calls.filter((c) => WRITES.includes(c) && c !== 'PutObject')).toEqual([]);
+  });
+
+  it('deletes the user and the prefix of an app removed from Kio', async () => {
+    kio.setApps([kioApp('orders'), kioApp('legacy')]);
+    await runCycle(definition);
+    expect(aws.object(credentialsKey('legacy'))).toBeDefined();
+    kio.setApps([kioApp('orders'), kioApp('legacy', false)]);
+    const run = await runCycle(definition);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(aws.users.has('legacy')).toBe(false);
+    expect([...aws.objects.keys()].filter((k) => k.startsWith('legacy/'))).toEqual([]);
+    expect(aws.users.has('orders')).toBe(true);
+  });
+
+  it.each([
+    ['an error status', 503, 'unavailable'],
+    ['an empty body', 200, ''],
+    ['a non-list body', 200, '{"message":"maintenance"}'],
+  ])('deletes nothing when Kio returns %s', async (_label, status, body) => {
+    kio.setApps([kioApp('orders')]);
+    await runCycle(definition);
+    kio.respond(status, body);
+    process.env.MINT_KIO_RETRIES = '0';
+    const run = await runCycle(definition);
+    expect(run.status).toBe('FAILED');
+    expect(aws.users.has('orders')).toBe(true);
+    expect(aws.object(credentialsKey('orders'))).toBeDefined();
+    expect(JSON.stringify(run.events)).toMatch(/Mint.KioUnusable/);
+  });
+
+  it('serves every other app when one fails, then fails the execution at the retry Map', async () => {
+    kio.setApps([kioApp('a1'), kioApp('a2'), kioApp('broken'), kioApp('a4'), kioApp('a5')]);
+    for (let i = 0; i < 10; i++) {
+      aws.failNext(
+        'CreateAccessKey',
+        awsError('ServiceFailure', 'IAM is having a bad day'),
+        (input) => input.UserName === 'broken',
+      );
+    }
+    const run = await runCycle(definition);
+    expect(run.status).toBe('FAILED');
+    for (const id of ['a1', 'a2', 'a4', 'a5']) expect(published(id)).not.toBeNull();
+    expect(aws.object(credentialsKey('broken'))).toBeUndefined();
+    expect(aws.users.get('broken')?.keys).toHaveLength(0);
+    const failedIn = run.events
+      .filter((e) => e.type === 'StateFailed')
+      .map((e) => (e as { state?: { name?: string } }).state?.name);
+    expect(failedIn).toContain('RetryFailedApps');
+    expect(JSON.stringify(run.events)).toMatch(/broken at create-access-key \(ServiceFailure/);
+  });
+
+  it('recovers a failed app on the next cycle', async () => {
+    kio.setApps([kioApp('a1'), kioApp('broken')]);
+    for (let i = 0; i < 10; i++) {
+      aws.failNext(
+        'PutObject',
+        awsError('InternalError', 'S3 hiccup'),
+        (input) => input.Key === credentialsKey('broken'),
+      );
+    }
+    expect((await runCycle(definition)).status).toBe('FAILED');
+    const broken = user('broken');
+    expect(broken.tags[TAG.rotationStartedAt]).not.toBe('');
+    aws.clearFailures();
+    const run = await runCycle(definition);
+    expect(run.status).toBe('SUCCEEDED');
+    const doc = published('broken');
+    expect(broken.keys.map((k) => k.id)).toEqual([doc.client_id]);
+    expect(broken.password).toBe(doc.application_password);
+    expect(broken.tags[TAG.rotationStartedAt]).toBe('');
+  });
+
+  it('ends at once, touching nothing, when another cycle is running', async () => {
+    kio.setApps([kioApp('orders')]);
+    aws.running = [
+      {
+        executionArn: 'arn:aws:states:eu-central-1:111111111111:execution:Mint:earlier',
+        startDate: new Date(Date.now() - 60_000),
+      },
+    ];
+    const run = await runCycle(definition);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(aws.users.size).toBe(0);
+    expect(aws.calls.filter((c) => WRITES.includes(c))).toEqual([]);
+  });
+
+  it('keeps every secret out of state, logs and errors', async () => {
+    kio.setApps([kioApp('a1'), kioApp('a2'), kioApp('broken')]);
+    await runCycle(definition);
+    user('a1').tags[TAG.keyRotatedAt] = daysAgo(31);
+    for (let i = 0; i < 10; i++) {
+      aws.failNext('TagUser', awsError('ServiceFailure', 'boom'), (input) => input.UserName === 'broken');
+    }
+    user('broken').tags[TAG.passwordRotatedAt] = daysAgo(2);
+    const run = await runCycle(definition, { force: true });
+    const visible = JSON.stringify([run.events, run.output ?? null, String(run.error), logged]);
+    expect(aws.secretsIssued.length).toBeGreaterThan(6);
+    expect(logged.join('').length).toBeGreaterThan(0);
+    for (const secret of aws.secretsIssued) expect(visible).not.toContain(secret);
+  });
+});
