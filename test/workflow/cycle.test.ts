@@ -1,3 +1,4 @@
+import * as S3 from '@aws-sdk/client-s3';
 import { credentialsKey } from '../../lambdas/core/credentials';
 import { TAG } from '../../lambdas/core/service-users';
 import { awsError, FakeAws } from '../support/fake-aws';
@@ -204,6 +205,21 @@ describe('the synthesized rotation cycle, executed locally', () => {
     expect(run.status).toBe('SUCCEEDED');
     expect(aws.users.size).toBe(0);
     expect(aws.calls.filter((c) => WRITES.includes(c))).toEqual([]);
+  });
+
+  it('plans but changes nothing on a dry run', async () => {
+    kio.setApps([kioApp('orders'), kioApp('legacy')]);
+    await runCycle(definition);
+    kio.setApps([kioApp('orders', false), kioApp('newcomer')]);
+    aws.calls = [];
+    aws.s3.resetHistory();
+    const run = await runCycle(definition, { dryRun: true });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(aws.calls.filter((c) => WRITES.includes(c) && c !== 'PutObject')).toEqual([]);
+    const puts = aws.s3.commandCalls(S3.PutObjectCommand).map((c) => String(c.args[0].input.Key));
+    expect(puts.every((key) => key.startsWith('_mint/cycles/'))).toBe(true);
+    expect(aws.users.has('newcomer')).toBe(false);
+    expect(aws.users.has('legacy')).toBe(true);
   });
 
   it('keeps every secret out of state, logs and errors', async () => {
