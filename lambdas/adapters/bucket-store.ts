@@ -26,9 +26,18 @@ export class BucketStore {
     }
   }
 
+  /**
+   * The object parsed as JSON, or undefined when it does not exist. A parse error is rethrown without
+   * V8's message, which quotes the input: these objects hold secrets (`_mint/pending/`).
+   */
   async getJson(key: string): Promise<unknown> {
     const text = await this.getText(key);
-    return text === undefined ? undefined : JSON.parse(text);
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new Error(`s3://${this.bucket}/${key} is not valid JSON (${text.length} bytes)`);
+    }
   }
 
   /** Writes JSON; returns the new object version id (the bucket is versioned). */

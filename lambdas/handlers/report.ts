@@ -72,6 +72,9 @@ export async function report(event: unknown): Promise<ReportResult> {
     reconcile,
     outcomes,
   });
+  // Counted here once per cycle, not per batch: a retried batch would count its apps twice.
+  metrics.addMetric('AppsRotated', MetricUnit.Count, count('rotated'));
+  metrics.addMetric('AppsRetired', MetricUnit.Count, count('retired'));
   metrics.addMetric('AppsFailed', MetricUnit.Count, failedApps.length + reconcile.failureCount);
   metrics.addMetric('AppsSkippedInvalid', MetricUnit.Count, apps.invalidCount);
   const result: ReportResult = {

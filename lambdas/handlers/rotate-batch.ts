@@ -1,11 +1,10 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
-import { anotherCycleRunning, cycleKeys, settleWithConcurrency } from '../core/cycle';
+import { cycleKeys, settleWithConcurrency } from '../core/cycle';
 import type { DueApp } from '../core/due';
 import { AppsFailedError, CycleBusyError, describeError } from '../core/errors';
 import { type AppOutcome, rotateApp } from '../services/rotate-app';
 import { batchRefSchema, cycleSchema, parseEvent } from './events';
-import { getRuntime, logger, metrics, mintHandler } from './runtime';
+import { getRuntime, logger, mintHandler } from './runtime';
 
 const eventSchema = z.object({
   cycle: cycleSchema,
@@ -32,9 +31,9 @@ export async function rotateBatch(event: unknown): Promise<BatchResult> {
   const runtime = getRuntime();
   if (retry && runtime.settings.cycleGuard === 'stepfunctions') {
     // A redrive may come long after its cycle; never rotate alongside a cycle that is running now.
+    // Unlike StartCycle, a retry yields to every other running cycle, earlier or later.
     const running = await runtime.cycles.running(cycle.stateMachineArn);
-    const me = { executionArn: cycle.executionArn, startDate: new Date(8.64e15) };
-    if (anotherCycleRunning(running, me)) {
+    if (running.some((other) => other.executionArn !== cycle.executionArn)) {
       throw new CycleBusyError('another Mint cycle is running; the retry waits for it to finish');
     }
   }
@@ -66,8 +65,6 @@ export async function rotateBatch(event: unknown): Promise<BatchResult> {
     if (outcome.status === 'failed') logger.error('app not served', { ...outcome });
     else if (outcome.status !== 'unchanged') logger.info('app served', { ...outcome });
   }
-  metrics.addMetric('AppsRotated', MetricUnit.Count, count('rotated'));
-  metrics.addMetric('AppsFailed', MetricUnit.Count, failed.length);
   if (retry && failed.length > 0) {
     throw new AppsFailedError(
       `${failed.length} app(s) still failing: ${failed

@@ -45,10 +45,11 @@ export async function reconcileServiceUsers(
     maxDeletions: request.maxDeletions,
     onlyApps: request.onlyApps,
   });
+  const kept = new Set(plan.existing.map((ref) => ref.appId));
   const activeUsers = new Map<string, ManagedUser>();
   for (const user of existing) {
     const appId = appIdOf(user);
-    if (appId && plan.existing.some((ref) => ref.appId === appId)) activeUsers.set(appId, { ...user, appId });
+    if (appId && kept.has(appId)) activeUsers.set(appId, { ...user, appId });
   }
   const result: ReconcileResult = { plan, created: [], deleted: [], repaired: [], failures: [], users: [] };
   if (request.dryRun) {

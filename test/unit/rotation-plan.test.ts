@@ -17,6 +17,16 @@ const pending = (keyId: string): PendingRotation => ({
   stagedAt: '2026-11-28T00:00:00Z',
 });
 
+/** A user in the middle of an overlap: CUR is published, OLD is the previous key. */
+const overlapping = (work: DueWork, revokePrevious = false) =>
+  planRotation({
+    keyIds: ['AKIACUR', 'AKIAOLD'],
+    publishedKeyId: 'AKIACUR',
+    previousKeyId: 'AKIAOLD',
+    work,
+    revokePrevious,
+  });
+
 describe('planRotation', () => {
   it('creates everything for a user that has never been published', () => {
     const plan = planRotation({
@@ -100,13 +110,7 @@ describe('planRotation', () => {
   });
 
   it('retires the previous key after its grace period without publishing anything', () => {
-    const plan = planRotation({
-      keyIds: ['AKIACUR', 'AKIAOLD'],
-      publishedKeyId: 'AKIACUR',
-      previousKeyId: 'AKIAOLD',
-      work: due({ retirePrevious: true }),
-      revokePrevious: false,
-    });
+    const plan = overlapping(due({ retirePrevious: true }));
     expect(plan).toMatchObject({
       kind: 'act',
       newKey: false,
@@ -117,25 +121,13 @@ describe('planRotation', () => {
   });
 
   it('refuses a third key while the previous one is in its grace period', () => {
-    const plan = planRotation({
-      keyIds: ['AKIACUR', 'AKIAOLD'],
-      publishedKeyId: 'AKIACUR',
-      previousKeyId: 'AKIAOLD',
-      work: due({ accessKey: true, password: true }),
-      revokePrevious: false,
-    });
+    const plan = overlapping(due({ accessKey: true, password: true }));
     expect(plan.kind).toBe('blocked');
     expect(plan.kind === 'blocked' && plan.reason).toContain('revokePrevious');
   });
 
   it('on an emergency revocation frees the slot first and deletes the published key after publishing', () => {
-    const plan = planRotation({
-      keyIds: ['AKIACUR', 'AKIAOLD'],
-      publishedKeyId: 'AKIACUR',
-      previousKeyId: 'AKIAOLD',
-      work: due({ accessKey: true, password: true, retirePrevious: true }),
-      revokePrevious: true,
-    });
+    const plan = overlapping(due({ accessKey: true, password: true, retirePrevious: true }), true);
     expect(plan).toMatchObject({
       kind: 'act',
       retireBeforeCreate: 'AKIAOLD',

@@ -170,6 +170,15 @@ describe('the synthesized rotation cycle, executed locally', () => {
       .map((e) => (e as { state?: { name?: string } }).state?.name);
     expect(failedIn).toContain('RetryFailedApps');
     expect(JSON.stringify(run.events)).toMatch(/broken at create-access-key \(ServiceFailure/);
+    // Per-cycle metrics are emitted once, although the failed app was attempted in three invocations.
+    const emitted = (name: string) =>
+      logged
+        .flatMap((chunk) => chunk.split('\n'))
+        .filter((line) => line.includes('"_aws"'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .reduce((sum, emf) => sum + (typeof emf[name] === 'number' ? (emf[name] as number) : 0), 0);
+    expect(emitted('AppsFailed')).toBe(1);
+    expect(emitted('AppsRotated')).toBe(4);
   });
 
   it('recovers a failed app on the next cycle', async () => {
