@@ -213,10 +213,9 @@ export class RotationWorkflow extends Construct {
         sfn.Condition.numberGreaterThan('$.report.reconcileFailures', 0),
         new sfn.Fail(this, STATE.usersNotReconciled, {
           error: 'Mint.ServiceUsersNotReconciled',
-          causePath: sfn.JsonPath.format(
-            'Service users could not be created or deleted: {}. The next cycle retries them.',
-            sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.report.failures')),
-          ),
+          // A plain path, not States.Format: the message is built by Report, where it is tested, and the
+          // local engine (aws-local-stepfunctions) does not evaluate intrinsics in CausePath.
+          causePath: '$.report.reconcileCause',
         }),
       )
       .when(

@@ -29,9 +29,22 @@ export interface ReportResult {
   /** Batches of only the failed apps: the retry Map's items, so a redrive re-attempts exactly those. */
   retryBatches: BatchRef[];
   reconcileFailures: number;
+  /** The ServiceUsersNotReconciled Fail state's cause: which users, which step, which error. */
+  reconcileCause: string;
   deletionsBlocked: boolean;
   /** Failed apps with step and error, for the execution's output and the Fail state's cause. */
   failures: string[];
+}
+
+/** Names the users that could not be created or deleted, with step and error, within a Fail cause's size. */
+export function reconcileCause(
+  count: number,
+  failures: { appId: string; step: string; error: string }[],
+): string {
+  if (count === 0) return '';
+  const listed = failures.map((f) => `${f.appId} (${f.step}: ${f.error})`).join('; ');
+  const more = count > failures.length ? ` and ${count - failures.length} more (see the cycle report)` : '';
+  return `${count} service user(s) could not be created or deleted: ${listed}${more}. The next cycle retries them.`;
 }
 
 /** Gathers every app's outcome, writes the cycle report and prepares the retry of failed apps. */
@@ -84,6 +97,7 @@ export async function report(event: unknown): Promise<ReportResult> {
     failedApps: failedApps.length,
     retryBatches,
     reconcileFailures: reconcile.failureCount,
+    reconcileCause: reconcileCause(reconcile.failureCount, reconcile.failures),
     deletionsBlocked: reconcile.deletionsBlocked !== undefined,
     failures: failures.slice(0, 20),
   };

@@ -202,6 +202,30 @@ describe('the synthesized rotation cycle, executed locally', () => {
     expect(broken.tags[TAG.rotationStartedAt]).toBe('');
   });
 
+  it('serves the other apps when a service user cannot be created, then fails naming that user', async () => {
+    kio.setApps([kioApp('a1'), kioApp('stuck'), kioApp('a3')]);
+    for (let i = 0; i < 10; i++) {
+      aws.failNext(
+        'CreateUser',
+        awsError('LimitExceededException', 'Cannot exceed quota for UsersPerAccount: 5000'),
+        (input) => input.UserName === 'stuck',
+      );
+    }
+    const run = await runCycle(definition);
+    expect(run.status).toBe('FAILED');
+    expect(published('a1')).not.toBeNull();
+    expect(published('a3')).not.toBeNull();
+    expect(aws.users.has('stuck')).toBe(false);
+    const failure = run.events.find((e) => e.type === 'ExecutionFailed') as {
+      Error?: string;
+      Cause?: string;
+    };
+    expect(failure.Error).toBe('Mint.ServiceUsersNotReconciled');
+    expect(failure.Cause).toMatch(
+      /^1 service user\(s\) could not be created or deleted: stuck \(create-user: .*LimitExceeded.*UsersPerAccount.*\)\. The next cycle retries them\.$/,
+    );
+  });
+
   it('ends at once, touching nothing, when another cycle is running', async () => {
     kio.setApps([kioApp('orders')]);
     aws.running = [
