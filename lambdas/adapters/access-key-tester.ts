@@ -1,4 +1,5 @@
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { clientConfig } from './aws-clients';
 import type { NewAccessKey } from './identity-store';
 
 export interface KeyTestOptions {
@@ -12,6 +13,20 @@ export interface KeyTestOptions {
 export const DEFAULT_KEY_TEST: KeyTestOptions = { attempts: 8, firstDelayMs: 500, maxDelayMs: 8000 };
 
 const PROPAGATION_ERRORS = new Set(['InvalidClientTokenId', 'SignatureDoesNotMatch', 'AccessDenied']);
+const TRANSIENT_ERRORS = new Set([
+  'TimeoutError',
+  'Throttling',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+]);
+
+/** Worth another attempt: IAM still propagating the key, or STS throttling or failing for a moment. */
+function isRetryable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (PROPAGATION_ERRORS.has(error.name) || TRANSIENT_ERRORS.has(error.name)) return true;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return status !== undefined && status >= 500;
+}
 
 /**
  * Proves a new access key works by signing `sts:GetCallerIdentity` with it, retrying with jittered
@@ -23,7 +38,9 @@ export async function testAccessKey(
   options: KeyTestOptions = DEFAULT_KEY_TEST,
   makeClient: (key: NewAccessKey) => STSClient = (k) =>
     new STSClient({
+      ...clientConfig(),
       credentials: { accessKeyId: k.accessKeyId, secretAccessKey: k.secretAccessKey },
+      // This loop retries, with delays sized for IAM's propagation; the SDK must not retry inside it.
       maxAttempts: 1,
     }),
 ): Promise<void> {
@@ -40,9 +57,8 @@ export async function testAccessKey(
           `new access key ${key.accessKeyId} authenticates as ${identity.Arn}, expected ${expectedArn}`,
         );
       } catch (error) {
-        const name = error instanceof Error ? error.name : 'Error';
-        if (!PROPAGATION_ERRORS.has(name) && name !== 'TimeoutError') throw error;
-        lastError = name;
+        if (!isRetryable(error)) throw error;
+        lastError = error instanceof Error ? error.name : 'Error';
       }
       if (attempt < options.attempts) {
         const cap = Math.min(options.maxDelayMs, options.firstDelayMs * 2 ** (attempt - 1));

@@ -37,13 +37,23 @@ export interface Settings {
   cycleGuard: 'stepfunctions' | 'off';
 }
 
-export function parseSettings(env: Record<string, string | undefined>): Settings {
-  const result = envSchema.safeParse(env);
+/** `field: problem; field: problem`, for error messages that name what to fix. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+}
+
+function parseEnv<T>(schema: z.ZodType<T>, env: Record<string, string | undefined>): T {
+  const result = schema.safeParse(env);
   if (!result.success) {
-    const detail = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-    throw new InvalidInputError(`Mint's Lambda environment is invalid (${detail}); redeploy the stack.`);
+    throw new InvalidInputError(
+      `Mint's Lambda environment is invalid (${describeIssues(result.error)}); redeploy the stack.`,
+    );
   }
-  const e = result.data;
+  return result.data;
+}
+
+export function parseSettings(env: Record<string, string | undefined>): Settings {
+  const e = parseEnv(envSchema, env);
   return {
     bucket: e.MINT_BUCKET,
     userPath: e.MINT_USER_PATH,
@@ -61,4 +71,21 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     batchConcurrency: e.MINT_BATCH_CONCURRENCY,
     cycleGuard: e.MINT_CYCLE_GUARD,
   };
+}
+
+const awsClientEnvSchema = z.object({
+  /** Attempts per AWS call in the SDK's standard retry mode (backoff with full jitter). */
+  MINT_AWS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
+  /** A call that has not answered in this time is abandoned and retried, instead of hanging the Lambda. */
+  MINT_AWS_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+});
+
+export interface AwsClientSettings {
+  maxAttempts: number;
+  requestTimeoutMs: number;
+}
+
+export function parseAwsClientSettings(env: Record<string, string | undefined>): AwsClientSettings {
+  const e = parseEnv(awsClientEnvSchema, env);
+  return { maxAttempts: e.MINT_AWS_MAX_ATTEMPTS, requestTimeoutMs: e.MINT_AWS_TIMEOUT_MS };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CycleRef } from '../core/cycle';
 import { InvalidInputError } from '../core/errors';
+import { describeIssues } from '../core/settings';
 
 /** Shapes of the references the workflow passes between steps; validated at every handler's door. */
 const runOptions = z.object({
@@ -26,8 +27,7 @@ export const appsRefSchema = z.object({ key: z.string().startsWith('_mint/') });
 export function parseEvent<T>(schema: z.ZodType<T>, event: unknown, step: string): T {
   const result = schema.safeParse(event);
   if (!result.success) {
-    const detail = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-    throw new InvalidInputError(`${step} received an event it cannot use (${detail})`);
+    throw new InvalidInputError(`${step} received an event it cannot use (${describeIssues(result.error)})`);
   }
   return result.data;
 }

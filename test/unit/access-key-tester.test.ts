@@ -41,6 +41,23 @@ describe('testAccessKey', () => {
     await expect(testAccessKey(key, arn, options)).rejects.not.toThrow(key.secretAccessKey);
   });
 
+  it('retries STS throttling and server errors, which are not the fault of the key', async () => {
+    const serverError = Object.assign(awsError('InternalFailure'), { $metadata: { httpStatusCode: 500 } });
+    sts
+      .on(GetCallerIdentityCommand)
+      .rejectsOnce(awsError('Throttling'))
+      .rejectsOnce(serverError)
+      .resolves({ Arn: arn });
+    await expect(testAccessKey(key, arn, options)).resolves.toBeUndefined();
+    expect(sts.commandCalls(GetCallerIdentityCommand)).toHaveLength(3);
+  });
+
+  it('fails at once on an error that retrying cannot fix', async () => {
+    sts.on(GetCallerIdentityCommand).rejects(awsError('ExpiredTokenException'));
+    await expect(testAccessKey(key, arn, options)).rejects.toThrow(/ExpiredToken/);
+    expect(sts.commandCalls(GetCallerIdentityCommand)).toHaveLength(1);
+  });
+
   it('fails at once when the key authenticates as someone else', async () => {
     sts.on(GetCallerIdentityCommand).resolves({ Arn: 'arn:aws:iam::111111111111:user/mint/other' });
     await expect(testAccessKey(key, arn, options)).rejects.toThrow(
