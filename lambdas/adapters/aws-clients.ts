@@ -17,6 +17,8 @@ export function clientConfig(env: Record<string, string | undefined> = process.e
     requestHandler: {
       requestTimeout: settings.requestTimeoutMs,
       connectionTimeout: settings.requestTimeoutMs,
+      // Without this, smithy's handler only logs a warning when the timeout passes and keeps waiting.
+      throwOnRequestTimeout: true,
     },
   } as const;
 }
