@@ -24,6 +24,7 @@ const eventSchema = z.object({
 export interface ReportResult {
   reportKey: string;
   rotated: number;
+  /** Apps whose previous access key was deleted this cycle, whether or not they also rotated. */
   retired: number;
   failedApps: number;
   /** Batches of only the failed apps: the retry Map's items, so a redrive re-attempts exactly those. */
@@ -74,6 +75,8 @@ export async function report(event: unknown): Promise<ReportResult> {
     ...reconcile.failures.map((f) => `${f.appId}: ${f.step}: ${f.error}`),
   ];
   const count = (status: AppOutcome['status']) => outcomes.filter((o) => o.status === status).length;
+  // An app can rotate and retire its previous key in the same attempt; both are counted.
+  const retired = outcomes.filter((o) => (o.retiredKeyIds?.length ?? 0) > 0).length;
   const reportKey = cycleKeys.report(cycle.id);
   await runtime.bucket.putJson(reportKey, {
     cycle: cycle.id,
@@ -87,13 +90,13 @@ export async function report(event: unknown): Promise<ReportResult> {
   });
   // Counted here once per cycle, not per batch: a retried batch would count its apps twice.
   metrics.addMetric('AppsRotated', MetricUnit.Count, count('rotated'));
-  metrics.addMetric('AppsRetired', MetricUnit.Count, count('retired'));
+  metrics.addMetric('AppsRetired', MetricUnit.Count, retired);
   metrics.addMetric('AppsFailed', MetricUnit.Count, failedApps.length + reconcile.failureCount);
   metrics.addMetric('AppsSkippedInvalid', MetricUnit.Count, apps.invalidCount);
   const result: ReportResult = {
     reportKey,
     rotated: count('rotated'),
-    retired: count('retired'),
+    retired,
     failedApps: failedApps.length,
     retryBatches,
     reconcileFailures: reconcile.failureCount,
