@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // The integration tier (moto on loopback) runs separately: `npm run test:integration`.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/integration/'],
   setupFiles: ['<rootDir>/test/support/setup.ts'],
   transform: {
     // swc instead of ts-jest: TypeScript 7 has no JS API for ts-jest to call. @middy is ESM-only,

@@ -26,6 +26,7 @@ export interface Runtime extends RotationPorts {
 }
 
 let runtime: Runtime | undefined;
+let overrides: Partial<Runtime> = {};
 
 export function getRuntime(): Runtime {
   if (runtime) return runtime;
@@ -51,13 +52,19 @@ export function getRuntime(): Runtime {
     testAccessKey: (key, arn) => testAccessKey(key, arn),
     generatePassword: (policy) => generatePassword(policy),
     now: () => new Date(),
+    ...overrides,
   };
   return runtime;
 }
 
-/** Forgets the cached runtime: for tests that change the environment between cases. */
-export function resetRuntime(): void {
+/**
+ * Forgets the cached runtime, for tests and the local runner that change the environment between
+ * cycles. `replace` swaps parts of the next runtime, such as the clock the local runner moves forward;
+ * a deployed Lambda never calls this.
+ */
+export function resetRuntime(replace: Partial<Runtime> = {}): void {
   runtime = undefined;
+  overrides = replace;
 }
 
 /** Wraps a step: structured logs with the Lambda context, metrics flushed as EMF after each call. */

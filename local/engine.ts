@@ -1,0 +1,153 @@
+import './polyfills';
+import { CreatePolicyCommand, IAMClient, ListPoliciesCommand } from '@aws-sdk/client-iam';
+import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
+import type { Context } from 'aws-lambda';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { resetAwsClients } from '../lambdas/adapters/aws-clients';
+import { resetRuntime } from '../lambdas/handlers/runtime';
+import { STATE } from '../lib/rotation-workflow';
+import { LOCAL_ACCOUNT, LOCAL_REGION, type ReferencedResource } from './stack';
+
+const fakeContext = {
+  functionName: 'mint-local',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:mint-local`,
+  memoryLimitInMB: '256',
+  awsRequestId: 'local',
+  logGroupName: 'local',
+  logStreamName: 'local',
+  getRemainingTimeInMillis: () => 60_000,
+} as unknown as Context;
+
+export type EventLog = Record<string, unknown>;
+type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+export interface CycleRun {
+  name: string;
+  status: 'SUCCEEDED' | 'FAILED';
+  output?: unknown;
+  error?: unknown;
+  events: EventLog[];
+  wallMs: number;
+}
+
+export interface RunCycleOptions {
+  /** The execution's name; also the cycle id under `_mint/cycles/`. */
+  name?: string;
+  /** The clock the handlers see: the local runner moves it forward to make rotations due. */
+  now?: () => Date;
+}
+
+/**
+ * Executes the synthesized definition with aws-local-stepfunctions, each task running the real
+ * Lambda handler (middy, Powertools and all) in-process with the SDK clients built from the current
+ * environment. Two narrow substitutions, both here: Task resources are mapped to in-process handlers,
+ * and RetryFailedApps' retry interval is zero (its deployed interval waits for a concurrent cycle).
+ */
+export async function runCycle(
+  definition: Record<string, unknown>,
+  input: unknown = {},
+  options: RunCycleOptions = {},
+): Promise<CycleRun> {
+  const name = options.name ?? `cycle-${Date.now()}`;
+  resetAwsClients();
+  resetRuntime(options.now ? { now: options.now } : {});
+  const load = (m: { handler: LambdaHandler }) => (event: unknown) =>
+    m.handler(event, fakeContext) as Promise<never>;
+  const rotate = load(await import('../lambdas/handlers/rotate-batch'));
+  const handlers = {
+    [STATE.startCycle]: load(await import('../lambdas/handlers/start-cycle')),
+    [STATE.listApps]: load(await import('../lambdas/handlers/list-apps')),
+    [STATE.reconcile]: load(await import('../lambdas/handlers/reconcile')),
+    [STATE.rotateBatch]: rotate,
+    [STATE.retryBatch]: rotate,
+    [STATE.report]: load(await import('../lambdas/handlers/report')),
+  };
+  const started = performance.now();
+  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  const execution = machine.run(input as never, {
+    overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides: { [STATE.retryBatch]: 0 } },
+    context: {
+      Execution: {
+        Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:Mint:${name}`,
+        Name: name,
+        Input: input,
+        StartTime: (options.now?.() ?? new Date()).toISOString(),
+      },
+      StateMachine: { Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:Mint`, Name: 'Mint' },
+    } as never,
+  });
+  const events: EventLog[] = [];
+  const collecting = (async () => {
+    for await (const event of execution.eventLogs) events.push(event as unknown as EventLog);
+  })();
+  try {
+    const output = await execution.result;
+    await collecting;
+    return { name, status: 'SUCCEEDED', output, events, wallMs: performance.now() - started };
+  } catch (error) {
+    await collecting;
+    return { name, status: 'FAILED', error, events, wallMs: performance.now() - started };
+  }
+}
+
+/** Local names of the resources the stack would create, derived from their logical ids. */
+export function localBucketName(logicalId: string): string {
+  return `mint-local-${logicalId.toLowerCase()}`.slice(0, 63);
+}
+
+/**
+ * Creates, in the account behind AWS_ENDPOINT_URL, what the deployed Lambdas expect to exist: the
+ * secrets bucket (versioned, as deployed) and the service users' permissions boundary (with the
+ * template's own policy document). Idempotent, so an existing endpoint can be reused across runs.
+ */
+export async function provisionResource(resource: ReferencedResource): Promise<string> {
+  const region = process.env.AWS_REGION ?? LOCAL_REGION;
+  if (resource.type === 'AWS::S3::Bucket') {
+    const s3 = new S3Client({ region, forcePathStyle: true });
+    const bucket = localBucketName(resource.logicalId);
+    try {
+      await s3.send(
+        new CreateBucketCommand({
+          Bucket: bucket,
+          CreateBucketConfiguration: { LocationConstraint: region as never },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'BucketAlreadyOwnedByYou')) throw error;
+    }
+    const versioning = resource.properties.VersioningConfiguration as { Status?: string } | undefined;
+    if (versioning?.Status === 'Enabled') {
+      await s3.send(
+        new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }),
+      );
+    }
+    s3.destroy();
+    return bucket;
+  }
+  if (resource.type === 'AWS::IAM::ManagedPolicy') {
+    const iam = new IAMClient({ region });
+    const policyName = `Mint-${resource.logicalId}`;
+    try {
+      const created = await iam.send(
+        new CreatePolicyCommand({
+          PolicyName: policyName,
+          PolicyDocument: JSON.stringify(resource.properties.PolicyDocument),
+          Description: String(resource.properties.Description ?? ''),
+        }),
+      );
+      return created.Policy?.Arn ?? '';
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'EntityAlreadyExistsException')) throw error;
+      const listed = await iam.send(new ListPoliciesCommand({ Scope: 'Local', MaxItems: 1000 }));
+      const arn = listed.Policies?.find((p) => p.PolicyName === policyName)?.Arn;
+      if (!arn) throw new Error(`policy ${policyName} exists but was not listed`);
+      return arn;
+    } finally {
+      iam.destroy();
+    }
+  }
+  throw new Error(
+    `the Lambda environment refers to ${resource.logicalId} (${resource.type}), which the local runner does not create`,
+  );
+}

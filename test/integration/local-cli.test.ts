@@ -1,0 +1,93 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** Runs `npm run local` the way a user does (through tsx), in its own process. */
+function runLocal(args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), ['local/cli.ts', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, AWS_ENDPOINT_URL: '', KIO_URL: '', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('npm run local', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mint-local-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs cycles with its own moto and Kio stub, prints a summary and writes no secret', async () => {
+    const apps = join(dir, 'apps.json');
+    writeFileSync(
+      apps,
+      JSON.stringify([
+        { id: 'orders', team_id: 't', name: 'Orders', active: true },
+        { id: 'payments', team_id: 't', name: 'Payments', active: true },
+      ]),
+    );
+    const out = join(dir, 'out');
+    const { code, stdout, stderr } = await runLocal([
+      '--apps',
+      apps,
+      '--cycles',
+      '2',
+      '--advance',
+      '31d',
+      '--out',
+      out,
+    ]);
+    expect({ code, stderr }).toMatchObject({ code: 0 });
+    expect(stdout).toMatch(/AWS: http:\/\/127\.0\.0\.1:\d+ \(moto, started for this run\)/);
+    expect(stdout).toMatch(/-1: ok \(CycleComplete\)[\s\S]*2 created, 0 deleted[\s\S]*2 due, 2 rotated/);
+    expect(stdout).toMatch(/-2: ok \(CycleComplete\)[\s\S]*0 created[\s\S]*2 due, 2 rotated/);
+    expect(stdout).toMatch(/2 cycle\(s\), 0 with failures/);
+    expect(stdout).toMatch(/2 service users; 2 credentials files/);
+    // The handlers' logs are saved, not printed.
+    expect(stdout).not.toMatch(/"level":/);
+    const inventory = JSON.parse(readFileSync(join(out, 'inventory.json'), 'utf8')) as {
+      users: { keys: unknown[] }[];
+    };
+    expect(inventory.users.map((u) => u.keys.length)).toEqual([2, 2]);
+    const written = ['inventory.json', 'summary.json']
+      .map((f) => readFileSync(join(out, f), 'utf8'))
+      .join('');
+    expect(written).not.toMatch(/application_password|client_secret/);
+  });
+
+  it('says how to install moto when it is missing', async () => {
+    const { code, stderr } = await runLocal(['--out', join(dir, 'none')], {
+      MOTO_PYTHON: '/nonexistent/python3',
+    });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/pip install 'moto\[server\]'/);
+  });
+
+  it('says how to install moto when python3 has no moto module', async () => {
+    // python3 without site-packages cannot import moto: the launcher's own check must say so.
+    const python = join(dir, 'python-without-moto');
+    writeFileSync(python, '#!/bin/sh\nexec python3 -S "$@"\n', { mode: 0o755 });
+    const { code, stderr } = await runLocal(['--out', join(dir, 'none')], { MOTO_PYTHON: python });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(
+      /moto is not installed for python3\. Install it with: pip install 'moto\[server\]'/,
+    );
+  });
+
+  it('explains a bad flag and exits 2', async () => {
+    const { code, stderr } = await runLocal(['--cycles', 'many']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--cycles many: expected a whole number/);
+  });
+});
