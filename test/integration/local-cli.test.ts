@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startKioStub } from '../../local/kio-stub';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -64,6 +65,31 @@ describe('npm run local', () => {
       .map((f) => readFileSync(join(out, f), 'utf8'))
       .join('');
     expect(written).not.toMatch(/application_password|client_secret/);
+  });
+
+  it('reads a Kio given by --kio-url and passes --input to the execution', async () => {
+    const kio = await startKioStub([
+      { id: 'orders', team_id: 't', name: 'Orders', active: true },
+      { id: 'payments', team_id: 't', name: 'Payments', active: true },
+    ]);
+    try {
+      const { code, stdout, stderr } = await runLocal([
+        '--kio-url',
+        kio.url,
+        '--input',
+        '{"apps":["orders"]}',
+        '--out',
+        join(dir, 'kio'),
+      ]);
+      expect({ code, stderr }).toMatchObject({ code: 0 });
+      expect(stdout).toContain(`Kio: ${kio.url}\n`);
+      expect(kio.requests()).toBe(1);
+      // Only the app named in the input is created.
+      expect(stdout).toMatch(/1 created[\s\S]*1 due, 1 rotated/);
+      expect(stdout).toMatch(/1 service users; 1 credentials files/);
+    } finally {
+      await kio.close();
+    }
   });
 
   it('says how to install moto when it is missing', async () => {
