@@ -156,7 +156,7 @@ export class RotationWorkflow extends Construct {
       '$.reconcile',
     );
 
-    const batchMap = (id: string, itemsPath: string, retry: boolean) =>
+    const batchMap = (id: string, itemsPath: string, retry: boolean, resultPath: string) =>
       new sfn.Map(this, id, {
         itemsPath,
         itemSelector: {
@@ -165,10 +165,11 @@ export class RotationWorkflow extends Construct {
           retry,
         },
         maxConcurrency: config.mapConcurrency,
-        resultPath: sfn.JsonPath.DISCARD,
+        resultPath,
       });
 
-    const rotateDueApps = batchMap(STATE.rotateDueApps, '$.reconcile.batches', false);
+    // One small result per batch (inline outcomes, or a failure count when they are in S3), for Report.
+    const rotateDueApps = batchMap(STATE.rotateDueApps, '$.reconcile.batches', false, '$.rotation');
     rotateDueApps.itemProcessor(
       invoke(STATE.rotateBatch, this.functions.rotateBatch, {
         'cycle.$': '$.cycle',
@@ -180,7 +181,12 @@ export class RotationWorkflow extends Construct {
     const report = invoke(
       STATE.report,
       this.functions.report,
-      { cycle, apps: sfn.JsonPath.objectAt('$.apps'), reconcile: sfn.JsonPath.objectAt('$.reconcile') },
+      {
+        cycle,
+        apps: sfn.JsonPath.objectAt('$.apps'),
+        reconcile: sfn.JsonPath.objectAt('$.reconcile'),
+        rotation: sfn.JsonPath.objectAt('$.rotation'),
+      },
       '$.report',
     );
 
@@ -204,7 +210,12 @@ export class RotationWorkflow extends Construct {
         maxAttempts: 2,
         jitterStrategy: sfn.JitterType.FULL,
       });
-    const retryFailedApps = batchMap(STATE.retryFailedApps, '$.report.retryBatches', true);
+    const retryFailedApps = batchMap(
+      STATE.retryFailedApps,
+      '$.report.retryBatches',
+      true,
+      sfn.JsonPath.DISCARD,
+    );
     retryFailedApps.itemProcessor(retryBatch);
 
     const done = new sfn.Succeed(this, STATE.done);

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { BucketStore } from '../adapters/bucket-store';
 import type { CycleRef } from '../core/cycle';
+import type { DueApp } from '../core/due';
 import { InvalidInputError } from '../core/errors';
 import { describeIssues } from '../core/settings';
 
@@ -19,8 +21,24 @@ export const cycleSchema: z.ZodType<CycleRef> = z.object({
   options: runOptions,
 });
 
-export const batchRefSchema = z.object({ key: z.string().startsWith('_mint/'), size: z.number().int() });
+/**
+ * One Map item: a batch of due apps. Usually a reference to a batch file; when every due app of the
+ * cycle fits in one batch, the apps travel inline (at most batchSize small records) and no file is
+ * written, which saves two S3 calls in the common small cycle. `key` still names the batch, for its
+ * outcome file and its retry.
+ */
+export const batchRefSchema = z.object({
+  key: z.string().startsWith('_mint/'),
+  size: z.number().int(),
+  apps: z.array(z.record(z.string(), z.unknown())).optional(),
+});
 export type BatchRef = z.infer<typeof batchRefSchema>;
+export type BatchApps = NonNullable<BatchRef['apps']>;
+
+/** The due apps of a batch: inline, or from its batch file. */
+export async function batchApps(batch: BatchRef, bucket: BucketStore): Promise<DueApp[]> {
+  return (batch.apps ?? (await bucket.getJson(batch.key)) ?? []) as unknown as DueApp[];
+}
 
 export const appsRefSchema = z.object({ key: z.string().startsWith('_mint/') });
 

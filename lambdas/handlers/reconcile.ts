@@ -4,7 +4,7 @@ import type { ParsedApps } from '../core/apps';
 import { chunk, cycleKeys } from '../core/cycle';
 import { planDueApps } from '../core/due';
 import { reconcileServiceUsers } from '../services/reconcile-service-users';
-import { appsRefSchema, type BatchRef, cycleSchema, parseEvent } from './events';
+import { appsRefSchema, type BatchApps, type BatchRef, cycleSchema, parseEvent } from './events';
 import { getRuntime, logger, metrics, mintHandler } from './runtime';
 
 const REPORTED = 20;
@@ -55,7 +55,9 @@ export async function reconcile(event: unknown): Promise<ReconcileResultRef> {
     onlyApps: cycle.options.apps,
   });
   const batches: BatchRef[] = [];
-  if (!cycle.options.dryRun) {
+  if (!cycle.options.dryRun && due.length > 0 && due.length <= settings.batchSize) {
+    batches.push({ key: cycleKeys.batch(cycle.id, 0), size: due.length, apps: due as unknown as BatchApps });
+  } else if (!cycle.options.dryRun) {
     for (const [index, apps] of chunk(due, settings.batchSize).entries()) {
       const key = cycleKeys.batch(cycle.id, index);
       await runtime.bucket.putJson(key, apps);

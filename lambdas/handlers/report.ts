@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { chunk, cycleKeys } from '../core/cycle';
 import type { DueApp } from '../core/due';
 import type { AppOutcome } from '../services/rotate-app';
-import { type BatchRef, batchRefSchema, cycleSchema, parseEvent } from './events';
+import { type BatchRef, batchApps, batchRefSchema, cycleSchema, parseEvent } from './events';
 import { getRuntime, logger, metrics, mintHandler } from './runtime';
 
 const eventSchema = z.object({
@@ -19,6 +19,8 @@ const eventSchema = z.object({
     deletionsBlocked: z.object({ wanted: z.number(), cap: z.number() }).optional(),
     dryRun: z.boolean(),
   }),
+  /** RotateDueApps' results, one per batch in order: inline batches carry their outcomes. */
+  rotation: z.array(z.object({ outcomes: z.array(z.unknown()).optional() }).nullable()).default([]),
 });
 
 export interface ReportResult {
@@ -50,17 +52,18 @@ export function reconcileCause(
 
 /** Gathers every app's outcome, writes the cycle report and prepares the retry of failed apps. */
 export async function report(event: unknown): Promise<ReportResult> {
-  const { cycle, apps, reconcile } = parseEvent(eventSchema, event, 'Report');
+  const { cycle, apps, reconcile, rotation } = parseEvent(eventSchema, event, 'Report');
   const runtime = getRuntime();
   const outcomes: AppOutcome[] = [];
   const failedApps: DueApp[] = [];
-  for (const batch of reconcile.batches) {
-    const batchOutcomes = ((await runtime.bucket.getJson(cycleKeys.outcome(batch.key))) ??
+  for (const [index, batch] of reconcile.batches.entries()) {
+    const batchOutcomes = (rotation[index]?.outcomes ??
+      (await runtime.bucket.getJson(cycleKeys.outcome(batch.key))) ??
       []) as AppOutcome[];
     outcomes.push(...batchOutcomes);
     const failedIds = new Set(batchOutcomes.filter((o) => o.status === 'failed').map((o) => o.appId));
     if (failedIds.size > 0) {
-      const dueApps = ((await runtime.bucket.getJson(batch.key)) ?? []) as DueApp[];
+      const dueApps = await batchApps(batch, runtime.bucket);
       failedApps.push(...dueApps.filter((app) => failedIds.has(app.appId)));
     }
   }

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { cycleKeys, settleWithConcurrency } from '../core/cycle';
-import type { DueApp } from '../core/due';
 import { AppsFailedError, CycleBusyError, describeError } from '../core/errors';
 import { type AppOutcome, rotateApp } from '../services/rotate-app';
-import { batchRefSchema, cycleSchema, parseEvent } from './events';
+import { batchApps, batchRefSchema, cycleSchema, parseEvent } from './events';
 import { getRuntime, logger, mintHandler } from './runtime';
 
 const eventSchema = z.object({
@@ -13,14 +12,11 @@ const eventSchema = z.object({
   retry: z.boolean().default(false),
 });
 
-export interface BatchResult {
-  key: string;
-  outcomesKey: string;
-  rotated: number;
-  retired: number;
-  unchanged: number;
-  failed: number;
-}
+/**
+ * A Map iteration's output, kept small because the Map collects one per batch: an inline batch
+ * returns its outcomes (at most batchSize), a batch from a file stores them beside it.
+ */
+export type BatchResult = { outcomes: AppOutcome[] } | { failed: number };
 
 /**
  * Rotates every app of one batch with bounded concurrency. One app's failure is recorded and never
@@ -37,7 +33,7 @@ export async function rotateBatch(event: unknown): Promise<BatchResult> {
       throw new CycleBusyError('another Mint cycle is running; the retry waits for it to finish');
     }
   }
-  const apps = (await runtime.bucket.getJson(batch.key)) as DueApp[];
+  const apps = await batchApps(batch, runtime.bucket);
   const results = await settleWithConcurrency(apps, runtime.settings.batchConcurrency, async (app) => {
     const current = retry ? { ...app, tags: await runtime.identity.userTags(app.userName) } : app;
     return rotateApp(runtime, current, {
@@ -56,10 +52,8 @@ export async function rotateBatch(event: unknown): Promise<BatchResult> {
           error: describeError(result.reason),
         },
   );
-  const outcomesKey = cycleKeys.outcome(batch.key);
-  await runtime.bucket.putJson(outcomesKey, outcomes);
+  if (!batch.apps) await runtime.bucket.putJson(cycleKeys.outcome(batch.key), outcomes);
 
-  const count = (status: AppOutcome['status']) => outcomes.filter((o) => o.status === status).length;
   const failed = outcomes.filter((o) => o.status === 'failed');
   for (const outcome of outcomes) {
     if (outcome.status === 'failed') logger.error('app not served', { ...outcome });
@@ -73,14 +67,7 @@ export async function rotateBatch(event: unknown): Promise<BatchResult> {
         .join('; ')}`,
     );
   }
-  return {
-    key: batch.key,
-    outcomesKey,
-    rotated: count('rotated'),
-    retired: count('retired'),
-    unchanged: count('unchanged'),
-    failed: failed.length,
-  };
+  return batch.apps ? { outcomes } : { failed: failed.length };
 }
 
 export const handler = mintHandler(rotateBatch);

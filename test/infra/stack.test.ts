@@ -131,8 +131,10 @@ describe('MintStack', () => {
       Type: 'Map',
       ItemsPath: '$.reconcile.batches',
       MaxConcurrency: 8,
-      ResultPath: null,
+      // One small result per batch, for Report; the retry Map keeps nothing.
+      ResultPath: '$.rotation',
     });
+    expect(definition.States.RetryFailedApps).toMatchObject({ ResultPath: null });
     expect(rotate.ItemSelector).toEqual({
       'cycle.$': '$.cycle',
       'batch.$': '$$.Map.Item.Value',

@@ -110,6 +110,29 @@ describe('the synthesized rotation cycle, executed locally', () => {
     expect(orders.tags[TAG.previousKeyId]).toBe('');
   });
 
+  it('passes a cycle that fits in one batch inline, and larger cycles through batch files', async () => {
+    kio.setApps([kioApp('a1'), kioApp('a2')]);
+    const small = await runCycle(definition, {}, { name: 'small' });
+    expect(small.status).toBe('SUCCEEDED');
+    const files = (cycle: string) =>
+      [...aws.objects.keys()].filter((k) => k.startsWith(`_mint/cycles/${cycle}/batches`)).sort();
+    expect(files('small')).toEqual([]);
+    expect(published('a1')).not.toBeNull();
+    expect(JSON.parse(aws.object('_mint/cycles/small/report.json') ?? '{}').outcomes).toHaveLength(2);
+
+    kio.setApps([kioApp('a1'), kioApp('a2'), kioApp('b1'), kioApp('b2'), kioApp('b3')]);
+    const large = await runCycle(definition, {}, { name: 'large' });
+    expect(large.status).toBe('SUCCEEDED');
+    // Three new apps, two per batch (MINT_BATCH_SIZE=2): two batch files, each with its outcomes.
+    expect(files('large')).toEqual([
+      '_mint/cycles/large/batches-outcomes/00000.json',
+      '_mint/cycles/large/batches-outcomes/00001.json',
+      '_mint/cycles/large/batches/00000.json',
+      '_mint/cycles/large/batches/00001.json',
+    ]);
+    expect(JSON.parse(aws.object('_mint/cycles/large/report.json') ?? '{}').outcomes).toHaveLength(3);
+  });
+
   it('costs one IAM listing and no per-app call when nothing is due', async () => {
     kio.setApps([kioApp('a1'), kioApp('a2'), kioApp('a3')]);
     await runCycle(definition);
