@@ -1,0 +1,242 @@
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { cdkJsonContext } from '../local/stack';
+import { type BundleMeasurement, measureBundles } from './bundles';
+import { monthlyCostUsd, PRICE_NOTES } from './cost';
+import { ASSUMED_AWS_CALL_MS, measureSize, type SizeMeasurement } from './scenario';
+
+/** Bump when a field changes meaning or disappears; adding fields keeps the version. */
+const SCHEMA_VERSION = 1;
+const DEFAULT_SIZES = [10, 100, 1000, 5000];
+const DAYS_PER_MONTH = 30;
+
+interface Target {
+  name: string;
+  limit: number;
+  worst: number;
+  met: boolean;
+}
+
+function cyclesPerMonth(schedule: string): number {
+  const match = /^rate\((\d+) (minute|minutes|hour|hours)\)$/.exec(schedule);
+  if (!match) throw new Error(`cannot estimate cycles for schedule ${schedule}; use a rate() expression`);
+  const minutes = Number(match[1]) * (match[2]?.startsWith('hour') ? 60 : 1);
+  return (DAYS_PER_MONTH * 24 * 60) / minutes;
+}
+
+function targets(sizes: SizeMeasurement[], bundles: BundleMeasurement[]): Target[] {
+  const check = (name: string, limit: number, values: number[]): Target => {
+    const worst = Math.max(...values);
+    return { name, limit, worst, met: worst <= limit };
+  };
+  const at5000 = sizes.filter((s) => s.apps >= 5000);
+  return [
+    check(
+      'idle cycle: state transitions',
+      20,
+      sizes.map((s) => s.idle.transitions),
+    ),
+    check(
+      'idle cycle: AWS calls above ceil(users/1000)',
+      10,
+      sizes.map((s) => s.idle.awsCalls - Math.ceil(s.apps / 1000)),
+    ),
+    check(
+      'rotated app: state transitions',
+      10,
+      sizes.map((s) => s.perRotatedApp.transitions),
+    ),
+    check(
+      'rotated app: AWS calls',
+      12,
+      sizes.map((s) => s.perRotatedApp.awsCalls),
+    ),
+    check(
+      'largest state payload (bytes)',
+      64 * 1024,
+      sizes.flatMap((s) => [s.first, s.idle, s.tenPercentDue].map((c) => c.largestPayloadBytes)),
+    ),
+    ...(at5000.length > 0
+      ? [
+          check(
+            'parent history events at 5,000 apps',
+            5000,
+            at5000.flatMap((s) => [s.first, s.idle, s.tenPercentDue].map((c) => c.historyEvents)),
+          ),
+        ]
+      : []),
+    check(
+      'Lambda bundle (bytes)',
+      1024 * 1024,
+      bundles.map((b) => b.bytes),
+    ),
+  ];
+}
+
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const operations = (calls: Record<string, number>) =>
+  Object.entries(calls)
+    .map(([operation, count]) => `${operation} ${count}`)
+    .join(', ');
+const usd = (n: number) => `$${n.toFixed(n < 1 ? 4 : 2)}`;
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padStart(widths[i] ?? 0)).join(' | ')} |`;
+  return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: { json: { type: 'boolean' }, sizes: { type: 'string' }, loads: { type: 'string' } },
+  });
+  const sizesWanted = values.sizes ? values.sizes.split(',').map(Number) : DEFAULT_SIZES;
+  if (sizesWanted.some((n) => !Number.isInteger(n) || n < 1 || n > 5000)) {
+    process.stderr.write('--sizes: whole numbers from 1 to 5000, comma-separated (e.g. 10,100)\n');
+    return 2;
+  }
+  const started = performance.now();
+  const context = cdkJsonContext();
+  const schedule = String(context['mint:schedule'] ?? 'rate(5 minutes)');
+  const passwordHours = Number(context['mint:passwordMaxAgeHours'] ?? 24);
+  const cycles = cyclesPerMonth(schedule);
+  const rotationsPerApp = (DAYS_PER_MONTH * 24) / passwordHours;
+
+  const sizes: SizeMeasurement[] = [];
+  for (const apps of sizesWanted) sizes.push(await measureSize(apps));
+  const bundles = measureBundles(Number(values.loads ?? 5));
+  const monthly = sizes.map((s) => ({
+    apps: s.apps,
+    usd: monthlyCostUsd({
+      cyclesPerMonth: cycles,
+      idleCycleUsd: s.idle.costUsd,
+      perRotatedAppUsd: s.perRotatedApp.costUsd,
+      apps: s.apps,
+      rotationsPerAppPerMonth: rotationsPerApp,
+    }),
+  }));
+  const result = {
+    schemaVersion: SCHEMA_VERSION,
+    ranAt: new Date().toISOString(),
+    machine: {
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: cpus().length,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+    },
+    method:
+      'synthesized definition run by aws-local-stepfunctions with the real handlers in-process; AWS is FakeAws (stateful in-memory IAM/S3/STS/SFN via aws-sdk-client-mock) counting every call; no network latency',
+    assumptions: {
+      schedule,
+      cyclesPerMonth: cycles,
+      passwordRotationsPerAppPerMonth: rotationsPerApp,
+      lambdaDuration: `local in-process time + ${ASSUMED_AWS_CALL_MS} ms per AWS call, serial`,
+      prices: PRICE_NOTES,
+    },
+    sizes,
+    bundles,
+    monthlyCostUsd: monthly,
+    targets: targets(sizes, bundles),
+    benchWallSeconds: (performance.now() - started) / 1000,
+  };
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return 0;
+  }
+  const out: string[] = [];
+  out.push(
+    `Mint benchmark, ${result.ranAt} on ${result.machine.cpu} (${result.machine.cores} cores, ${result.machine.memoryGiB} GiB), Node ${result.machine.node}`,
+  );
+  out.push(`Method: ${result.method}.\n`);
+  out.push(
+    table(
+      [
+        'apps',
+        'cycle',
+        'transitions',
+        'history events',
+        'AWS calls',
+        'largest payload (B)',
+        'wall (ms)',
+        'rotated',
+      ],
+      sizes.flatMap((s) =>
+        (
+          [
+            ['first (all new)', s.first],
+            ['idle', s.idle],
+            ['10 % due', s.tenPercentDue],
+          ] as const
+        ).map(([label, c]) => [
+          fmt(s.apps),
+          label,
+          fmt(c.transitions),
+          fmt(c.historyEvents),
+          fmt(c.awsCalls),
+          fmt(c.largestPayloadBytes),
+          fmt(c.wallMs),
+          fmt(c.rotated),
+        ]),
+      ),
+    ),
+  );
+  out.push(
+    '\nPer rotated app (10 %-due cycle minus idle cycle, per app it rotated; wall: whole cycle / apps):\n',
+  );
+  out.push(
+    table(
+      ['apps', 'transitions', 'AWS calls', 'wall (ms)', 'AWS calls by operation in the 10 %-due cycle'],
+      sizes.map((s) => [
+        fmt(s.apps),
+        fmt(s.perRotatedApp.transitions, 2),
+        fmt(s.perRotatedApp.awsCalls, 2),
+        fmt(s.perRotatedApp.wallMs, 2),
+        operations(s.tenPercentDue.callsByOperation),
+      ]),
+    ),
+  );
+  out.push('\nIdle cycle AWS calls by operation:\n');
+  out.push(
+    table(
+      ['apps', 'calls'],
+      sizes.map((s) => [fmt(s.apps), operations(s.idle.callsByOperation)]),
+    ),
+  );
+  out.push('\nLambda bundles (minified, @aws-sdk/* provided by the runtime):\n');
+  out.push(
+    table(
+      ['function', 'bytes', `load in a fresh process, median of ${bundles[0]?.loads ?? 0} (ms)`],
+      bundles.map((b) => [b.function, fmt(b.bytes), fmt(b.loadMsMedian, 1)]),
+    ),
+  );
+  out.push(
+    `\nEstimated monthly cost at ${schedule} (${fmt(cycles)} cycles, ${fmt(rotationsPerApp)} password rotations per app):\n`,
+  );
+  out.push(
+    table(
+      ['apps', 'USD per month'],
+      monthly.map((m) => [fmt(m.apps), usd(m.usd)]),
+    ),
+  );
+  out.push(`Prices: ${PRICE_NOTES.join('; ')}. Lambda duration: ${result.assumptions.lambdaDuration}.`);
+  out.push('\nTargets:\n');
+  out.push(
+    table(
+      ['target', 'limit', 'worst measured', 'met'],
+      result.targets.map((t) => [t.name, fmt(t.limit), fmt(t.worst, 2), t.met ? 'yes' : 'NO']),
+    ),
+  );
+  out.push(`\nBenchmark wall time: ${result.benchWallSeconds.toFixed(1)} s.`);
+  process.stdout.write(`${out.join('\n')}\n`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`npm run bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,184 @@
+import { TAG } from '../lambdas/core/service-users';
+import { type CycleRun, runCycle } from '../local/engine';
+import { startKioStub } from '../local/kio-stub';
+import { lambdaEnvironment, renderDefinition, synthMint } from '../local/stack';
+import { FakeAws } from '../test/support/fake-aws';
+import { type CycleUsage, cycleCostUsd } from './cost';
+import { executionCost, largestPayloadBytes } from './history';
+
+/** Lambda duration is local in-process time plus this much per AWS call, as if every call were serial. */
+export const ASSUMED_AWS_CALL_MS = 40;
+
+export interface CycleMeasurement {
+  status: CycleRun['status'];
+  transitions: number;
+  historyEvents: number;
+  awsCalls: number;
+  callsByOperation: Record<string, number>;
+  largestPayloadBytes: number;
+  wallMs: number;
+  rotated: number;
+  lambdaInvocations: number;
+  lambdaGbSeconds: number;
+  costUsd: number;
+}
+
+export interface SizeMeasurement {
+  apps: number;
+  first: CycleMeasurement;
+  idle: CycleMeasurement;
+  tenPercentDue: CycleMeasurement;
+  /**
+   * The 10 %-due cycle's excess over the idle one, divided by the apps it rotated (wall time: the whole
+   * 10 %-due cycle divided by the apps it rotated).
+   */
+  perRotatedApp: { transitions: number; awsCalls: number; wallMs: number; costUsd: number };
+}
+
+interface TaskMemory {
+  [stateName: string]: number;
+}
+
+/** Each Task state's function memory (MB), read from the synthesized template. */
+function taskMemory(
+  definition: Record<string, unknown>,
+  template: ReturnType<typeof synthMint>['template'],
+): TaskMemory {
+  const functions = template.findResources('AWS::Lambda::Function');
+  const memory: TaskMemory = {};
+  const visit = (states: Record<string, Record<string, unknown>>) => {
+    for (const [name, state] of Object.entries(states)) {
+      if (state.Type === 'Task') {
+        const fn = String((state.Parameters as { FunctionName?: string } | undefined)?.FunctionName ?? '');
+        const logicalId = fn.split(':function:')[1] ?? '';
+        memory[name] = Number(functions[logicalId]?.Properties?.MemorySize ?? 128);
+      }
+      const processor = (state.ItemProcessor ?? state.Iterator) as
+        | { States?: Record<string, Record<string, unknown>> }
+        | undefined;
+      if (processor?.States) visit(processor.States);
+    }
+  };
+  visit(definition.States as Record<string, Record<string, unknown>>);
+  return memory;
+}
+
+function measure(run: CycleRun, calls: string[], memory: TaskMemory): CycleMeasurement {
+  const { transitions, historyEvents } = executionCost(run.events);
+  const callsByOperation: Record<string, number> = {};
+  for (const call of calls) callsByOperation[call] = (callsByOperation[call] ?? 0) + 1;
+  let lambdaInvocations = 0;
+  let gbMs = 0;
+  const entered = new Map<string, number>();
+  for (const event of run.events) {
+    const state = event.state as { name: string; type: string } | undefined;
+    if (state?.type !== 'Task') continue;
+    const key = `${state.name}#${String(event.index ?? '')}`;
+    if (event.type === 'StateEntered') {
+      entered.set(key, Number(event.timestamp));
+      lambdaInvocations++;
+    } else if (event.type === 'StateExited' || event.type === 'StateFailed') {
+      const ms = Number(event.timestamp) - (entered.get(key) ?? Number(event.timestamp));
+      gbMs += Math.max(1, ms) * ((memory[state.name] ?? 128) / 1024);
+    }
+  }
+  // Calls are not attributed to tasks; charge them at the largest function's memory, serially.
+  gbMs += calls.length * ASSUMED_AWS_CALL_MS * (Math.max(...Object.values(memory)) / 1024);
+  const lambdaGbSeconds = gbMs / 1000;
+  const output = (run.output ?? {}) as { report?: { rotated?: number } };
+  const usage: CycleUsage = { transitions, lambdaGbSeconds, lambdaInvocations, calls: callsByOperation };
+  return {
+    status: run.status,
+    transitions,
+    historyEvents,
+    awsCalls: calls.length,
+    callsByOperation,
+    largestPayloadBytes: largestPayloadBytes(run.events),
+    wallMs: run.wallMs,
+    rotated: output.report?.rotated ?? 0,
+    lambdaInvocations,
+    lambdaGbSeconds,
+    costUsd: cycleCostUsd(usage),
+  };
+}
+
+/**
+ * Three cycles of the synthesized workflow over `apps` Kio apps, with the deployed defaults, the real
+ * handlers, and FakeAws (a stateful in-memory IAM/S3/STS/SFN behind aws-sdk-client-mock) counting
+ * every AWS call: a first cycle where everything is new, an idle one, and one where 10 % are due.
+ */
+export async function measureSize(apps: number): Promise<SizeMeasurement> {
+  const { template } = synthMint({ 'mint:kioUrl': 'http://127.0.0.1:1' });
+  const definition = renderDefinition(template);
+  const memory = taskMemory(definition, template);
+  const kio = await startKioStub(
+    Array.from({ length: apps }, (_, i) => ({
+      id: `app-${i}`,
+      team_id: `team-${i % 50}`,
+      name: `App ${i}`,
+      active: true,
+    })),
+  );
+  const aws = new FakeAws();
+  const saved = { ...process.env };
+  const env = lambdaEnvironment(template, (resource) =>
+    resource.type === 'AWS::S3::Bucket' ? 'mint-bench' : `arn:aws:iam::${aws.account}:policy/mint-deny-all`,
+  );
+  Object.assign(process.env, env, {
+    MINT_KIO_URL: kio.url,
+    AWS_REGION: 'eu-central-1',
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  });
+  const quiet = silenceOutput();
+  try {
+    const cycle = async (name: string, offsetMs: number) => {
+      aws.calls = [];
+      const run = await runCycle(definition, {}, { name, now: () => new Date(Date.now() + offsetMs) });
+      return measure(run, aws.calls, memory);
+    };
+    const first = await cycle('first', 0);
+    const idle = await cycle('idle', 3_600_000);
+    // Every tenth app has both its password and its access key due: the dearer kind of rotation.
+    const passwordStale = new Date(Date.now() - 25 * 3_600_000).toISOString();
+    const keyStale = new Date(Date.now() - 31 * 86_400_000).toISOString();
+    let index = 0;
+    for (const user of aws.users.values()) {
+      if (index++ % 10 !== 0) continue;
+      user.tags[TAG.passwordRotatedAt] = passwordStale;
+      user.tags[TAG.keyRotatedAt] = keyStale;
+    }
+    const tenPercentDue = await cycle('ten-percent-due', 3_600_000 + 60_000);
+    const rotated = Math.max(1, tenPercentDue.rotated);
+    return {
+      apps,
+      first,
+      idle,
+      tenPercentDue,
+      perRotatedApp: {
+        transitions: (tenPercentDue.transitions - idle.transitions) / rotated,
+        awsCalls: (tenPercentDue.awsCalls - idle.awsCalls) / rotated,
+        wallMs: tenPercentDue.wallMs / rotated,
+        costUsd: (tenPercentDue.costUsd - idle.costUsd) / rotated,
+      },
+    };
+  } finally {
+    quiet.restore();
+    aws.restore();
+    await kio.close();
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
+  }
+}
+
+/** The handlers log and emit EMF on stdout; a benchmark prints only its table. */
+function silenceOutput(): { restore(): void } {
+  const streams = [process.stdout, process.stderr];
+  const originals = streams.map((s) => s.write);
+  for (const stream of streams) stream.write = (() => true) as typeof stream.write;
+  return {
+    restore: () =>
+      streams.forEach((stream, i) => {
+        stream.write = originals[i] as typeof stream.write;
+      }),
+  };
+}
