@@ -10,6 +10,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { METRICS } from '../lambdas/core/metrics';
 import type { MintConfig } from './config';
 import { acknowledgeFindings, arnToken } from './nag';
 
@@ -78,8 +79,8 @@ export class RotationWorkflow extends Construct {
       MINT_MAX_DELETIONS_PER_CYCLE: String(config.maxDeletionsPerCycle),
       MINT_BATCH_SIZE: String(config.batchSize),
       MINT_BATCH_CONCURRENCY: String(config.batchConcurrency),
-      POWERTOOLS_SERVICE_NAME: 'mint',
-      POWERTOOLS_METRICS_NAMESPACE: 'Mint',
+      POWERTOOLS_SERVICE_NAME: METRICS.service,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
       ...(config.kioTokenSecretName ? { MINT_KIO_TOKEN_SECRET: config.kioTokenSecretName } : {}),
     };
     const tracing = config.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED;

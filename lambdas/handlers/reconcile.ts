@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ParsedApps } from '../core/apps';
 import { chunk, cycleKeys } from '../core/cycle';
 import { planDueApps } from '../core/due';
+import { METRICS } from '../core/metrics';
 import { reconcileServiceUsers } from '../services/reconcile-service-users';
 import { appsRefSchema, type BatchApps, type BatchRef, cycleSchema, parseEvent } from './events';
 import { getRuntime, logger, metrics, mintHandler } from './runtime';
@@ -67,7 +68,7 @@ export async function reconcile(event: unknown): Promise<ReconcileResultRef> {
 
   metrics.addMetric('UsersCreated', MetricUnit.Count, result.created.length);
   metrics.addMetric('UsersDeleted', MetricUnit.Count, result.deleted.length);
-  metrics.addMetric('DeletionsBlocked', MetricUnit.Count, result.plan.deletionsBlocked ? 1 : 0);
+  metrics.addMetric(METRICS.deletionsBlocked, MetricUnit.Count, result.plan.deletionsBlocked ? 1 : 0);
   metrics.addMetric('AppsDue', MetricUnit.Count, due.length);
   return {
     batches,

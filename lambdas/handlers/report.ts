@@ -2,6 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import { chunk, cycleKeys } from '../core/cycle';
 import type { DueApp } from '../core/due';
+import { METRICS } from '../core/metrics';
 import type { AppOutcome } from '../services/rotate-app';
 import { type BatchRef, batchApps, batchRefSchema, cycleSchema, parseEvent } from './events';
 import { getRuntime, logger, metrics, mintHandler } from './runtime';
@@ -94,7 +95,7 @@ export async function report(event: unknown): Promise<ReportResult> {
   // Counted here once per cycle, not per batch: a retried batch would count its apps twice.
   metrics.addMetric('AppsRotated', MetricUnit.Count, count('rotated'));
   metrics.addMetric('AppsRetired', MetricUnit.Count, retired);
-  metrics.addMetric('AppsFailed', MetricUnit.Count, failedApps.length + reconcile.failureCount);
+  metrics.addMetric(METRICS.appsFailed, MetricUnit.Count, failedApps.length + reconcile.failureCount);
   metrics.addMetric('AppsSkippedInvalid', MetricUnit.Count, apps.invalidCount);
   const result: ReportResult = {
     reportKey,

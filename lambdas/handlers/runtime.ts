@@ -9,12 +9,13 @@ import { BucketStore } from '../adapters/bucket-store';
 import { type CycleRegistry, StepFunctionsCycleRegistry } from '../adapters/cycle-registry';
 import { IamIdentityStore, type IdentityStore } from '../adapters/identity-store';
 import { fetchKioApps, secretsManagerToken } from '../adapters/kio-client';
+import { METRICS } from '../core/metrics';
 import { generatePassword } from '../core/password';
 import { parseSettings, type Settings } from '../core/settings';
 import type { RotationPorts } from '../services/rotate-app';
 
-export const logger = new Logger({ serviceName: 'mint' });
-export const metrics = new Metrics({ namespace: 'Mint', serviceName: 'mint' });
+export const logger = new Logger({ serviceName: METRICS.service });
+export const metrics = new Metrics({ namespace: METRICS.namespace, serviceName: METRICS.service });
 
 /** Everything a handler touches outside its own code, built once per container from the environment. */
 export interface Runtime extends RotationPorts {
