@@ -11,6 +11,19 @@ const RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
 
+/** A list in cdk.json, or comma-separated with `-c mint:alarmEmails=a@example.com,b@example.com`. */
+const emailList = z
+  .union([
+    z.array(z.string()),
+    z.string().transform((s) =>
+      s
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean),
+    ),
+  ])
+  .pipe(z.array(z.email({ error: 'must be email addresses (a list, or comma-separated with -c)' })));
+
 export const mintConfigSchema = z
   .object({
     kioUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://kio.example.com' }),
@@ -41,6 +54,8 @@ export const mintConfigSchema = z
       .default(90),
     noncurrentVersionExpiryDays: z.coerce.number().int().min(1).default(1),
     tracing: boolean.default(false),
+    alarmEmails: emailList.default([]),
+    noSuccessAlarmMinutes: z.coerce.number().int().min(10).max(1440).default(60),
   })
   .strict()
   .superRefine((c, ctx) => {

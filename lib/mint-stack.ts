@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { MintConfig } from './config';
+import { CycleAlarms } from './cycle-alarms';
 import { CycleSchedule } from './cycle-schedule';
 import { RotationWorkflow } from './rotation-workflow';
 import { SecretsBucket } from './secrets-bucket';
@@ -15,6 +16,7 @@ export class MintStack extends Stack {
   readonly secrets: SecretsBucket;
   readonly workflow: RotationWorkflow;
   readonly schedule: CycleSchedule;
+  readonly alarms: CycleAlarms;
 
   constructor(scope: Construct, id: string, props: MintStackProps) {
     super(scope, id, props);
@@ -35,6 +37,15 @@ export class MintStack extends Stack {
       stateMachine: this.workflow.stateMachine,
       expression: config.schedule,
       enabled: config.scheduleEnabled,
+    });
+    this.alarms = new CycleAlarms(this, 'Alarms', {
+      stateMachine: this.workflow.stateMachine,
+      emails: config.alarmEmails,
+      noSuccessMinutes: config.noSuccessAlarmMinutes,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.alarms.topic.topicArn,
+      description: 'Subscribe here (besides mint:alarmEmails) to be told when Mint needs a person',
     });
     new CfnOutput(this, 'BucketName', {
       value: this.secrets.bucket.bucketName,

@@ -133,6 +133,25 @@ describe('the synthesized rotation cycle, executed locally', () => {
     expect(JSON.parse(aws.object('_mint/cycles/large/report.json') ?? '{}').outcomes).toHaveLength(3);
   });
 
+  it('revokes a leaked credential in one execution: new key and password, previous key deleted', async () => {
+    kio.setApps([kioApp('orders'), kioApp('payments')]);
+    await runCycle(definition);
+    // A normal forced rotation first, so that a previous key exists and is still in its grace period.
+    await runCycle(definition, { apps: ['orders'], force: true });
+    const leaked = published('orders');
+    expect(user('orders').keys).toHaveLength(2);
+    const untouched = published('payments');
+
+    const run = await runCycle(definition, { apps: ['orders'], force: true, revokePrevious: true });
+    expect(run.status).toBe('SUCCEEDED');
+    const fresh = published('orders');
+    expect(fresh.client_id).not.toBe(leaked.client_id);
+    expect(fresh.application_password).not.toBe(leaked.application_password);
+    expect(user('orders').keys.map((k) => k.id)).toEqual([fresh.client_id]);
+    expect(user('orders').password).toBe(fresh.application_password);
+    expect(published('payments')).toEqual(untouched);
+  });
+
   it('costs one IAM listing and no per-app call when nothing is due', async () => {
     kio.setApps([kioApp('a1'), kioApp('a2'), kioApp('a3')]);
     await runCycle(definition);
