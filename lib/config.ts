@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Deploy-time settings: `cdk.json` context keys prefixed `mint:`, overridable with `-c mint:key=value`.

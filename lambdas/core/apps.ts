@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { KioUnusableError } from './errors';
 
 /** Kio's id pattern (kio-api.yaml). Mint also relies on it: ids never start with `_`. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The published contract: `s3://<bucket>/<app-id>/credentials.json`, exactly these four fields. */
 export const credentialsDocumentSchema = z

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { APP_ID_PATTERN } from './apps';
 import { InvalidInputError } from './errors';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BucketStore } from '../adapters/bucket-store';
 import type { CycleRef } from '../core/cycle';
 import type { DueApp } from '../core/due';

@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseKioApps } from '../core/apps';
 import { cycleKeys } from '../core/cycle';
 import { cycleSchema, parseEvent } from './events';

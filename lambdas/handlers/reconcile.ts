@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ParsedApps } from '../core/apps';
 import { chunk, cycleKeys } from '../core/cycle';
 import { planDueApps } from '../core/due';

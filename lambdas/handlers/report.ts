@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod';
 import { chunk, cycleKeys } from '../core/cycle';
 import type { DueApp } from '../core/due';
 import { METRICS } from '../core/metrics';

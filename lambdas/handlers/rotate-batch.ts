@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { cycleKeys, settleWithConcurrency } from '../core/cycle';
 import { AppsFailedError, CycleBusyError, describeError } from '../core/errors';
 import { type AppOutcome, rotateApp } from '../services/rotate-app';

@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod';
 import { anotherCycleRunning, type CycleRef } from '../core/cycle';
 import { parseRunInput } from '../core/run-input';
 import { parseEvent } from './events';
