@@ -77,7 +77,7 @@ const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const operations = (calls: Record<string, number>) =>
   Object.entries(calls)
-    .map(([operation, count]) => `${operation} ${count}`)
+    .map(([operation, count]) => `${operation} ${fmt(count, Number.isInteger(count) ? 0 : 2)}`)
     .join(', ');
 const usd = (n: number) => `$${n.toFixed(n < 1 ? 4 : 2)}`;
 
@@ -187,13 +187,13 @@ async function main(): Promise<number> {
   );
   out.push(
     table(
-      ['apps', 'transitions', 'AWS calls', 'wall (ms)', 'AWS calls by operation in the 10 %-due cycle'],
+      ['apps', 'transitions', 'AWS calls', 'wall (ms)', 'AWS calls by operation, per rotated app'],
       sizes.map((s) => [
         fmt(s.apps),
         fmt(s.perRotatedApp.transitions, 2),
         fmt(s.perRotatedApp.awsCalls, 2),
         fmt(s.perRotatedApp.wallMs, 2),
-        operations(s.tenPercentDue.callsByOperation),
+        operations(s.perRotatedApp.callsByOperation),
       ]),
     ),
   );

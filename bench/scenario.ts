@@ -32,7 +32,13 @@ export interface SizeMeasurement {
    * The 10 %-due cycle's excess over the idle one, divided by the apps it rotated (wall time: the whole
    * 10 %-due cycle divided by the apps it rotated).
    */
-  perRotatedApp: { transitions: number; awsCalls: number; wallMs: number; costUsd: number };
+  perRotatedApp: {
+    transitions: number;
+    awsCalls: number;
+    callsByOperation: Record<string, number>;
+    wallMs: number;
+    costUsd: number;
+  };
 }
 
 interface TaskMemory {
@@ -157,6 +163,11 @@ export async function measureSize(apps: number): Promise<SizeMeasurement> {
       perRotatedApp: {
         transitions: (tenPercentDue.transitions - idle.transitions) / rotated,
         awsCalls: (tenPercentDue.awsCalls - idle.awsCalls) / rotated,
+        callsByOperation: Object.fromEntries(
+          Object.entries(tenPercentDue.callsByOperation)
+            .map(([op, n]) => [op, (n - (idle.callsByOperation[op] ?? 0)) / rotated] as const)
+            .filter(([, n]) => n > 0),
+        ),
         wallMs: tenPercentDue.wallMs / rotated,
         costUsd: (tenPercentDue.costUsd - idle.costUsd) / rotated,
       },
