@@ -97,7 +97,14 @@ export async function startLocalMint(options: LocalMintOptions = {}): Promise<Lo
       AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'mint-local',
       AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'mint-local',
     });
-    const { template } = synthMint({ ...cdkJsonContext(), ...options.context, 'mint:kioUrl': kioUrl });
+    const { template } = synthMint({
+      ...cdkJsonContext(),
+      ...options.context,
+      'mint:kioUrl': kioUrl,
+      // The stub needs no token; a configured Secrets Manager secret would not exist locally.
+      ...(kio ? { 'mint:kioTokenSecretName': undefined } : {}),
+    });
+    // First pass: which resources the environment refers to; second: the same with their local names.
     const references = new Map<string, ReferencedResource>();
     lambdaEnvironment(template, (resource) => {
       references.set(resource.logicalId, resource);

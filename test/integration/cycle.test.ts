@@ -126,3 +126,18 @@ describe('a Mint cycle against moto', () => {
     expect(await check.published('payments')).toBeDefined();
   });
 });
+
+describe('npm run local with a Kio token configured for deployment', () => {
+  it('leaves the token out when it serves Kio from its stub', async () => {
+    const mint = await startLocalMint({
+      apps: [kioApp('orders')],
+      context: { 'mint:kioTokenSecretName': 'mint/kio-token' },
+    });
+    try {
+      expect(process.env.MINT_KIO_TOKEN_SECRET).toBeUndefined();
+      expect((await mint.cycle()).status).toBe('SUCCEEDED');
+    } finally {
+      await mint.stop();
+    }
+  });
+});
