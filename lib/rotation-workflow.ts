@@ -36,6 +36,7 @@ export const STATE = {
   anyAppFailed: 'AnyAppFailed?',
   retryFailedApps: 'RetryFailedApps',
   retryBatch: 'RetryBatch',
+  recordRetry: 'RecordRetry',
   usersReconciled: 'ServiceUsersReconciled?',
   usersNotReconciled: 'ServiceUsersNotReconciled',
   deletionsBlocked: 'DeletionsBlocked',
@@ -239,7 +240,15 @@ export class RotationWorkflow extends Construct {
         }),
       )
       .otherwise(done);
-    retryFailedApps.next(usersReconciled);
+    // Only after a successful retry pass (a failed one ends the execution, and a redrive comes back here):
+    // the cycle report then says which apps recovered, not just that they failed at first.
+    const recordRetry = invoke(
+      STATE.recordRetry,
+      this.functions.report,
+      { phase: 'retry', cycle, report: sfn.JsonPath.objectAt('$.report') },
+      sfn.JsonPath.DISCARD,
+    );
+    retryFailedApps.next(recordRetry).next(usersReconciled);
 
     const definition = startCycle.next(
       new sfn.Choice(this, STATE.anotherCycleRunning)

@@ -55,13 +55,15 @@ export async function runCycle(
   const load = (m: { handler: LambdaHandler }) => (event: unknown) =>
     m.handler(event, fakeContext) as Promise<never>;
   const rotate = load(await import('../lambdas/handlers/rotate-batch'));
+  const report = load(await import('../lambdas/handlers/report'));
   const handlers = {
     [STATE.startCycle]: load(await import('../lambdas/handlers/start-cycle')),
     [STATE.listApps]: load(await import('../lambdas/handlers/list-apps')),
     [STATE.reconcile]: load(await import('../lambdas/handlers/reconcile')),
     [STATE.rotateBatch]: rotate,
     [STATE.retryBatch]: rotate,
-    [STATE.report]: load(await import('../lambdas/handlers/report')),
+    [STATE.report]: report,
+    [STATE.recordRetry]: report,
   };
   const started = performance.now();
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });

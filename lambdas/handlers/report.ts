@@ -112,4 +112,37 @@ export async function report(event: unknown): Promise<ReportResult> {
   return result;
 }
 
-export const handler = mintHandler(report);
+const retryEventSchema = z.object({
+  phase: z.literal('retry'),
+  cycle: cycleSchema,
+  report: z.object({ reportKey: z.string().startsWith('_mint/'), retryBatches: z.array(batchRefSchema) }),
+});
+
+/**
+ * After RetryFailedApps succeeded: adds the retry pass's outcomes to the cycle report, so that it no
+ * longer reads as if the first pass's failures were the end of it.
+ */
+export async function recordRetry(event: unknown): Promise<{ recovered: number }> {
+  const { cycle, report: ref } = parseEvent(retryEventSchema, event, 'RecordRetry');
+  const runtime = getRuntime();
+  const outcomes: AppOutcome[] = [];
+  for (const batch of ref.retryBatches) {
+    outcomes.push(...(((await runtime.bucket.getJson(cycleKeys.outcome(batch.key))) ?? []) as AppOutcome[]));
+  }
+  const recovered = outcomes.filter((o) => o.status !== 'failed').map((o) => o.appId);
+  const previous = ((await runtime.bucket.getJson(ref.reportKey)) ?? {}) as Record<string, unknown>;
+  await runtime.bucket.putJson(ref.reportKey, {
+    ...previous,
+    retry: { finishedAt: runtime.now().toISOString(), recovered, outcomes },
+  });
+  logger.info('retry pass recorded', { cycle: cycle.id, recovered: recovered.length });
+  return { recovered: recovered.length };
+}
+
+const isRetryPhase = (event: unknown) => (event as { phase?: unknown } | null)?.phase === 'retry';
+
+/** One function, two steps: Report after the first pass, RecordRetry after a successful retry pass. */
+export const handler = mintHandler(
+  (event: unknown): Promise<ReportResult | { recovered: number }> =>
+    isRetryPhase(event) ? recordRetry(event) : report(event),
+);

@@ -223,6 +223,29 @@ describe('the synthesized rotation cycle, executed locally', () => {
     expect(emitted('AppsRotated')).toBe(4);
   });
 
+  it('retries a failed app in the same cycle and records its recovery in the cycle report', async () => {
+    kio.setApps([kioApp('a1'), kioApp('flaky'), kioApp('a3')]);
+    aws.failNext(
+      'CreateAccessKey',
+      awsError('ServiceFailure', 'IAM hiccup'),
+      (input) => input.UserName === 'flaky',
+    );
+    const run = await runCycle(definition, {}, { name: 'flaky-cycle' });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(published('flaky')).not.toBeNull();
+    const entered = run.events
+      .filter((e) => e.type === 'StateEntered')
+      .map((e) => (e.state as { name: string }).name);
+    expect(entered).toEqual(expect.arrayContaining(['RetryFailedApps', 'RecordRetry', 'CycleComplete']));
+    const report = JSON.parse(aws.object('_mint/cycles/flaky-cycle/report.json') ?? '{}');
+    expect(report.outcomes.find((o: { appId: string }) => o.appId === 'flaky')).toMatchObject({
+      status: 'failed',
+      step: 'create-access-key',
+    });
+    expect(report.retry.recovered).toEqual(['flaky']);
+    expect(report.retry.outcomes).toEqual([expect.objectContaining({ appId: 'flaky', status: 'rotated' })]);
+  });
+
   it('recovers a failed app on the next cycle', async () => {
     kio.setApps([kioApp('a1'), kioApp('broken')]);
     for (let i = 0; i < 10; i++) {
