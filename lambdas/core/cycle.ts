@@ -22,6 +22,8 @@ export const cycleKeys = {
   retryBatch: (cycleId: string, index: number) =>
     `${MINT_PREFIX}cycles/${cycleId}/retry/${String(index).padStart(5, '0')}.json`,
   report: (cycleId: string) => `${MINT_PREFIX}cycles/${cycleId}/report.json`,
+  /** A dry run's full plan. */
+  plan: (cycleId: string) => `${MINT_PREFIX}cycles/${cycleId}/plan.json`,
   pending: (appId: string) => `${MINT_PREFIX}pending/${appId}.json`,
 };
 

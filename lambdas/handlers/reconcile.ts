@@ -2,6 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import type { ParsedApps } from '../core/apps';
 import { chunk, cycleKeys } from '../core/cycle';
+import { describeCyclePlan } from '../core/cycle-plan';
 import { planDueApps } from '../core/due';
 import { METRICS } from '../core/metrics';
 import { reconcileServiceUsers } from '../services/reconcile-service-users';
@@ -24,6 +25,8 @@ export interface ReconcileResultRef {
   failureCount: number;
   failures: { appId: string; step: string; error: string }[];
   dryRun: boolean;
+  /** A dry run's full plan (`_mint/cycles/<id>/plan.json`). */
+  planKey?: string;
 }
 
 /** Makes service users match Kio, then splits the due apps into batch files for the rotation Map. */
@@ -55,6 +58,17 @@ export async function reconcile(event: unknown): Promise<ReconcileResultRef> {
     revokePrevious: cycle.options.revokePrevious,
     onlyApps: cycle.options.apps,
   });
+  let planKey: string | undefined;
+  if (cycle.options.dryRun) {
+    planKey = cycleKeys.plan(cycle.id);
+    await runtime.bucket.putJson(
+      planKey,
+      describeCyclePlan(result.plan, due, settings.policy, runtime.now(), {
+        force: cycle.options.force,
+        revokePrevious: cycle.options.revokePrevious,
+      }),
+    );
+  }
   const batches: BatchRef[] = [];
   if (!cycle.options.dryRun && due.length > 0 && due.length <= settings.batchSize) {
     batches.push({ key: cycleKeys.batch(cycle.id, 0), size: due.length, apps: due as unknown as BatchApps });
@@ -83,6 +97,7 @@ export async function reconcile(event: unknown): Promise<ReconcileResultRef> {
     failureCount: result.failures.length,
     failures: result.failures.slice(0, REPORTED),
     dryRun: cycle.options.dryRun,
+    ...(planKey ? { planKey } : {}),
   };
 }
 

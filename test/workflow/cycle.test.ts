@@ -318,6 +318,17 @@ describe('the synthesized rotation cycle, executed locally', () => {
     expect(puts.every((key) => key.startsWith('_mint/cycles/'))).toBe(true);
     expect(aws.users.has('newcomer')).toBe(false);
     expect(aws.users.has('legacy')).toBe(true);
+    const planKey = (run.output as { reconcile: { planKey: string } }).reconcile.planKey;
+    expect(JSON.parse(aws.object(planKey) ?? '{}')).toEqual({
+      createUsers: ['newcomer'],
+      deleteUsers: expect.arrayContaining([
+        { appId: 'orders', userName: 'orders' },
+        { appId: 'legacy', userName: 'legacy' },
+      ]),
+      repairBoundaries: [],
+      unmanagedUsers: [],
+      due: [],
+    });
   });
 
   it('keeps every secret out of state, logs and errors', async () => {

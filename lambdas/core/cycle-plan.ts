@@ -1,0 +1,43 @@
+import { type DueApp, type DueOptions, dueWork, type RotationPolicy } from './due';
+import type { ReconcilePlan } from './reconcile-plan';
+import { readMarks } from './service-users';
+
+/** What a dry run would do, in full: the document `mint plan` prints. Names and reasons, never secrets. */
+export interface CyclePlan {
+  createUsers: string[];
+  deleteUsers: { appId: string; userName: string }[];
+  /** Set when Kio would make Mint delete more users than the cap allows; then none would be deleted. */
+  deletionsBlocked?: { wanted: number; cap: number };
+  repairBoundaries: string[];
+  unmanagedUsers: string[];
+  /** Existing users with work due. Apps whose user is still to be created rotate after creation. */
+  due: { appId: string; work: ('password' | 'access-key' | 'retire-previous-key' | 'resume')[] }[];
+}
+
+export function describeCyclePlan(
+  plan: ReconcilePlan,
+  due: readonly DueApp[],
+  policy: RotationPolicy,
+  now: Date,
+  options: DueOptions,
+): CyclePlan {
+  return {
+    createUsers: [...plan.create],
+    deleteUsers: plan.delete.map(({ appId, userName }) => ({ appId, userName })),
+    ...(plan.deletionsBlocked ? { deletionsBlocked: plan.deletionsBlocked } : {}),
+    repairBoundaries: plan.repairBoundary.map((ref) => ref.appId),
+    unmanagedUsers: [...plan.unmanaged],
+    due: due.map((app) => {
+      const work = dueWork(readMarks(app.tags), policy, now, options);
+      return {
+        appId: app.appId,
+        work: [
+          ...(work.password ? (['password'] as const) : []),
+          ...(work.accessKey ? (['access-key'] as const) : []),
+          ...(work.retirePrevious ? (['retire-previous-key'] as const) : []),
+          ...(work.resume ? (['resume'] as const) : []),
+        ],
+      };
+    }),
+  };
+}

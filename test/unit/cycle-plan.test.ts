@@ -1,0 +1,70 @@
+import { describeCyclePlan } from '../../lambdas/core/cycle-plan';
+import { TAG } from '../../lambdas/core/service-users';
+
+const HOUR = 3_600_000;
+const now = new Date('2026-11-28T12:00:00Z');
+const ago = (ms: number) => new Date(now.getTime() - ms).toISOString();
+const policy = {
+  passwordMaxAgeMs: 24 * HOUR,
+  accessKeyMaxAgeMs: 30 * 24 * HOUR,
+  previousKeyGraceMs: 24 * HOUR,
+};
+const app = (appId: string, tags: Record<string, string>) => ({
+  appId,
+  userName: appId,
+  userArn: `arn:aws:iam::1:user/mint/${appId}`,
+  tags: { [TAG.appId]: appId, ...tags },
+});
+
+describe('describeCyclePlan', () => {
+  it('lists users to create, delete and repair, and what is due for each app and why', () => {
+    const plan = describeCyclePlan(
+      {
+        create: ['newcomer'],
+        delete: [{ appId: 'gone', userName: 'gone' }],
+        repairBoundary: [{ appId: 'drifted', userName: 'drifted' }],
+        unmanaged: ['someone-else'],
+        existing: [],
+      },
+      [
+        app('stale-password', { [TAG.passwordRotatedAt]: ago(25 * HOUR), [TAG.keyRotatedAt]: ago(HOUR) }),
+        app('everything', {
+          [TAG.passwordRotatedAt]: ago(31 * 24 * HOUR),
+          [TAG.keyRotatedAt]: ago(31 * 24 * HOUR),
+          [TAG.previousKeyId]: 'AKIAOLD',
+        }),
+      ],
+      policy,
+      now,
+      { force: false, revokePrevious: false },
+    );
+    expect(plan).toEqual({
+      createUsers: ['newcomer'],
+      deleteUsers: [{ appId: 'gone', userName: 'gone' }],
+      repairBoundaries: ['drifted'],
+      unmanagedUsers: ['someone-else'],
+      due: [
+        { appId: 'stale-password', work: ['password'] },
+        { appId: 'everything', work: ['password', 'access-key', 'retire-previous-key'] },
+      ],
+    });
+  });
+
+  it('reports deletions held back by the cap', () => {
+    const plan = describeCyclePlan(
+      {
+        create: [],
+        delete: [],
+        repairBoundary: [],
+        unmanaged: [],
+        existing: [],
+        deletionsBlocked: { wanted: 40, cap: 10 },
+      },
+      [],
+      policy,
+      now,
+      { force: false, revokePrevious: false },
+    );
+    expect(plan.deletionsBlocked).toEqual({ wanted: 40, cap: 10 });
+  });
+});
