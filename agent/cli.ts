@@ -140,11 +140,10 @@ export async function runAgent(
   });
 
   if (args.once) {
-    const changed = await watcher.poll();
+    // The first poll either reads a document (and writes it) or reports why not through 'error'.
+    await watcher.poll();
     await writes;
-    if (watcher.current() && !lastError) return 0;
-    if (!changed && !lastError) io.error('mint-agent: nothing was read');
-    return 1;
+    return watcher.current() && !lastError ? 0 : 1;
   }
   await watcher.start();
   await io.stopSignal;
@@ -180,7 +179,8 @@ export async function main(argv: string[]): Promise<number> {
   });
 }
 
-if (require.main === module) {
+/** Runs `mint-agent` with this process's arguments and exits with its code. */
+export function runCli(): void {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
@@ -189,3 +189,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runCli();

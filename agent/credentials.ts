@@ -164,7 +164,6 @@ export class CredentialsWatcher extends EventEmitter<WatcherEvents> {
   private timer: NodeJS.Timeout | undefined;
   private etag: string | undefined;
   private latest: CredentialsDocument | undefined;
-  private latestText: string | undefined;
   private stopped = true;
   private inFlight: Promise<void> | undefined;
 
@@ -196,10 +195,9 @@ export class CredentialsWatcher extends EventEmitter<WatcherEvents> {
       const loaded = await loadCredentials(this.options, { etag: this.etag, clients: this.options.clients });
       if (!loaded) return false;
       this.etag = loaded.etag;
-      const text = JSON.stringify(loaded.document);
-      if (text === this.latestText) return false;
+      // Validated documents have a fixed shape, so equal content serializes equally.
+      if (JSON.stringify(loaded.document) === JSON.stringify(this.latest)) return false;
       this.latest = loaded.document;
-      this.latestText = text;
       this.emit('change', loaded.document);
       return true;
     } catch (error) {

@@ -1,10 +1,11 @@
 import { TAG } from '../lambdas/core/service-users';
 import { type CycleRun, runCycle } from '../local/engine';
+import { executionCost, largestPayloadBytes } from '../local/execution-cost';
 import { startKioStub } from '../local/kio-stub';
+import { capturingOutput } from '../local/output';
 import { lambdaEnvironment, renderDefinition, synthMint } from '../local/stack';
 import { FakeAws } from '../test/support/fake-aws';
 import { type CycleUsage, cycleCostUsd } from './cost';
-import { executionCost, largestPayloadBytes } from './history';
 
 /** Lambda duration is local in-process time plus this much per AWS call, as if every call were serial. */
 export const ASSUMED_AWS_CALL_MS = 40;
@@ -135,11 +136,13 @@ export async function measureSize(apps: number): Promise<SizeMeasurement> {
     AWS_REGION: 'eu-central-1',
     POWERTOOLS_LOG_LEVEL: 'ERROR',
   });
-  const quiet = silenceOutput();
   try {
+    // The handlers log and emit EMF; a benchmark prints only its table.
     const cycle = async (name: string, offsetMs: number) => {
       aws.calls = [];
-      const run = await runCycle(definition, {}, { name, now: () => new Date(Date.now() + offsetMs) });
+      const { result: run } = await capturingOutput(false, () =>
+        runCycle(definition, {}, { name, now: () => new Date(Date.now() + offsetMs) }),
+      );
       return measure(run, aws.calls, memory);
     };
     const first = await cycle('first', 0);
@@ -173,23 +176,9 @@ export async function measureSize(apps: number): Promise<SizeMeasurement> {
       },
     };
   } finally {
-    quiet.restore();
     aws.restore();
     await kio.close();
     for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
     Object.assign(process.env, saved);
   }
-}
-
-/** The handlers log and emit EMF on stdout; a benchmark prints only its table. */
-function silenceOutput(): { restore(): void } {
-  const streams = [process.stdout, process.stderr];
-  const originals = streams.map((s) => s.write);
-  for (const stream of streams) stream.write = (() => true) as typeof stream.write;
-  return {
-    restore: () =>
-      streams.forEach((stream, i) => {
-        stream.write = originals[i] as typeof stream.write;
-      }),
-  };
 }

@@ -5,6 +5,7 @@ import { takeInventory } from './inventory';
 import { type LocalMint, startLocalMint } from './local-mint';
 import { MotoMissingError } from './moto';
 import { type LocalArgs, parseLocalArgs, USAGE, UsageError } from './options';
+import { capturingOutput } from './output';
 import { type CycleSummary, formatSummary, summarizeCycle } from './summary';
 
 // Bound before any capture starts: the summary goes to stdout, problems to stderr.
@@ -12,32 +13,6 @@ const stdoutWrite = process.stdout.write.bind(process.stdout);
 const stderrWrite = process.stderr.write.bind(process.stderr);
 const print = (text: string) => stdoutWrite(`${text}\n`);
 const complain = (text: string) => stderrWrite(`${text}\n`);
-
-/**
- * Runs `fn` with everything the handlers write (JSON logs, EMF metrics, warnings) captured, so the
- * terminal shows the summary; the lines are saved beside it.
- */
-async function capturingOutput<T>(
-  verbose: boolean,
-  fn: () => Promise<T>,
-): Promise<{ result: T; lines: string }> {
-  let lines = '';
-  const streams = [process.stdout, process.stderr];
-  const originals = streams.map((stream) => stream.write.bind(stream));
-  streams.forEach((stream, i) => {
-    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      lines += String(chunk);
-      return verbose ? (originals[i] as typeof stream.write)(chunk, ...(rest as [])) : true;
-    }) as typeof stream.write;
-  });
-  try {
-    return { result: await fn(), lines };
-  } finally {
-    streams.forEach((stream, i) => {
-      stream.write = originals[i] as typeof stream.write;
-    });
-  }
-}
 
 async function runCycles(mint: LocalMint, args: LocalArgs, outDir: string): Promise<CycleSummary[]> {
   const summaries: CycleSummary[] = [];

@@ -1,11 +1,6 @@
-import {
-  IAMClient,
-  ListAccessKeysCommand,
-  ListUsersCommand,
-  ListUserTagsCommand,
-  type StatusType,
-} from '@aws-sdk/client-iam';
+import { IAMClient, ListAccessKeysCommand, type StatusType } from '@aws-sdk/client-iam';
 import { ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
+import { IamIdentityStore } from '../lambdas/adapters/identity-store';
 
 export interface UserInventory {
   userName: string;
@@ -35,24 +30,20 @@ export async function takeInventory(bucket: string, userPath: string): Promise<I
   const iam = new IAMClient({ region });
   const s3 = new S3Client({ region, forcePathStyle: true });
   try {
+    // One listing call per 1,000 users brings paths and tags (as Mint itself reads them); only the
+    // key status needs a call per user.
+    const listed = await new IamIdentityStore(iam, { path: userPath, boundaryArn: '' }).listServiceUsers();
     const users: UserInventory[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await iam.send(new ListUsersCommand({ PathPrefix: userPath, Marker: marker }));
-      for (const user of page.Users ?? []) {
-        const userName = user.UserName ?? '';
-        const keys = await iam.send(new ListAccessKeysCommand({ UserName: userName }));
-        const tags = await iam.send(new ListUserTagsCommand({ UserName: userName }));
-        users.push({
-          userName,
-          arn: user.Arn ?? '',
-          path: user.Path ?? '',
-          keys: (keys.AccessKeyMetadata ?? []).map((k) => ({ id: k.AccessKeyId ?? '', status: k.Status })),
-          tags: Object.fromEntries((tags.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
-        });
-      }
-      marker = page.IsTruncated ? page.Marker : undefined;
-    } while (marker);
+    for (const user of listed) {
+      const keys = await iam.send(new ListAccessKeysCommand({ UserName: user.userName }));
+      users.push({
+        userName: user.userName,
+        arn: user.arn,
+        path: user.path,
+        keys: (keys.AccessKeyMetadata ?? []).map((k) => ({ id: k.AccessKeyId ?? '', status: k.Status })),
+        tags: user.tags,
+      });
+    }
 
     const versions = new Map<string, { id: string; modified: number }[]>();
     let keyMarker: string | undefined;

@@ -1,4 +1,5 @@
 import type { CycleRun, EventLog } from './engine';
+import { executionCost } from './execution-cost';
 
 /** What one cycle did, read from its execution history the way an operator reads the console. */
 export interface CycleSummary {
@@ -44,9 +45,7 @@ const topLevel = (event: EventLog) => event.index === undefined;
 export function summarizeCycle(run: CycleRun): CycleSummary {
   let state: StateOutput = {};
   let lastState = '';
-  let transitions = 0;
   for (const event of run.events) {
-    if (event.type === 'StateEntered') transitions++;
     if (!topLevel(event)) continue;
     const stateData = event.state as { name: string; output?: unknown } | undefined;
     if (event.type === 'StateEntered' && stateData) lastState = stateData.name;
@@ -78,7 +77,7 @@ export function summarizeCycle(run: CycleRun): CycleSummary {
     rotated: state.report?.rotated ?? 0,
     retired: state.report?.retired ?? 0,
     failures,
-    stateTransitions: transitions,
+    stateTransitions: executionCost(run.events).transitions,
     wallMs: run.wallMs,
     reportKey: state.report?.reportKey,
   };

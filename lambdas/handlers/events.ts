@@ -30,14 +30,23 @@ export const cycleSchema: z.ZodType<CycleRef> = z.object({
 export const batchRefSchema = z.object({
   key: z.string().startsWith('_mint/'),
   size: z.number().int(),
-  apps: z.array(z.record(z.string(), z.unknown())).optional(),
+  apps: z
+    .array(
+      z.object({
+        appId: z.string(),
+        userName: z.string(),
+        userArn: z.string(),
+        tags: z.record(z.string(), z.string()),
+      }),
+    )
+    .optional(),
 });
 export type BatchRef = z.infer<typeof batchRefSchema>;
-export type BatchApps = NonNullable<BatchRef['apps']>;
 
 /** The due apps of a batch: inline, or from its batch file. */
 export async function batchApps(batch: BatchRef, bucket: BucketStore): Promise<DueApp[]> {
-  return (batch.apps ?? (await bucket.getJson(batch.key)) ?? []) as unknown as DueApp[];
+  // Batch files are written by Reconcile in the same shape; only inline batches pass through the schema.
+  return batch.apps ?? (((await bucket.getJson(batch.key)) ?? []) as DueApp[]);
 }
 
 export const appsRefSchema = z.object({ key: z.string().startsWith('_mint/') });

@@ -6,7 +6,7 @@ import { describeCyclePlan } from '../core/cycle-plan';
 import { planDueApps } from '../core/due';
 import { METRICS } from '../core/metrics';
 import { reconcileServiceUsers } from '../services/reconcile-service-users';
-import { appsRefSchema, type BatchApps, type BatchRef, cycleSchema, parseEvent } from './events';
+import { appsRefSchema, type BatchRef, cycleSchema, parseEvent } from './events';
 import { getRuntime, logger, metrics, mintHandler } from './runtime';
 
 const REPORTED = 20;
@@ -71,7 +71,7 @@ export async function reconcile(event: unknown): Promise<ReconcileResultRef> {
   }
   const batches: BatchRef[] = [];
   if (!cycle.options.dryRun && due.length > 0 && due.length <= settings.batchSize) {
-    batches.push({ key: cycleKeys.batch(cycle.id, 0), size: due.length, apps: due as unknown as BatchApps });
+    batches.push({ key: cycleKeys.batch(cycle.id, 0), size: due.length, apps: due });
   } else if (!cycle.options.dryRun) {
     for (const [index, apps] of chunk(due, settings.batchSize).entries()) {
       const key = cycleKeys.batch(cycle.id, index);

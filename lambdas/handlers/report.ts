@@ -89,7 +89,8 @@ export async function report(event: unknown): Promise<ReportResult> {
     options: cycle.options,
     invalidApps: apps.invalid,
     invalidAppCount: apps.invalidCount,
-    reconcile,
+    // Batch references only: an inline batch's apps are already listed in the outcomes.
+    reconcile: { ...reconcile, batches: reconcile.batches.map(({ key, size }) => ({ key, size })) },
     outcomes,
   });
   // Counted here once per cycle, not per batch: a retried batch would count its apps twice.

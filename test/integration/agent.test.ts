@@ -71,6 +71,7 @@ describe('mint-agent against a Mint cycle on moto', () => {
     const file = join(dir, 'credentials.json');
     const read = () =>
       existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : undefined;
+    const secretsSeen: string[] = [];
     try {
       for (let i = 0; i < 100 && !read(); i++) await sleep(100);
       const before = read();
@@ -83,11 +84,15 @@ describe('mint-agent against a Mint cycle on moto', () => {
       // Compared field by field, so a failure never prints a secret.
       expect(read()?.client_id).toBe(after?.client_id);
       expect(read()?.application_password === after?.application_password).toBe(true);
+      for (const doc of [before, after])
+        secretsSeen.push(doc?.application_password ?? '', doc?.client_secret ?? '');
     } finally {
       agent.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
     expect(output).toMatch(/mint-agent: stopped/);
-    expect(output).not.toMatch(/not-real|application_password/);
+    // The agent's own output names key ids, never a password or secret it handled.
+    expect(secretsSeen.filter((secret) => secret && output.includes(secret)).length).toBe(0);
+    expect(output).not.toMatch(/application_password|client_secret/);
   });
 });

@@ -30,7 +30,7 @@ export interface FaultProxy {
   url: string;
   arm(rule: FaultRule): void;
   disarm(): void;
-  /** Calls that were failed on purpose, in order. */
+  /** Calls that were failed on purpose since the proxy started, in order (disarm keeps them). */
   injected: AwsCall[];
   close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { cycleCostUsd, monthlyCostUsd, PRICES } from '../../bench/cost';
-import { executionCost, largestPayloadBytes } from '../../bench/history';
+import { executionCost, largestPayloadBytes } from '../../local/execution-cost';
 
 const entered = (type: string, index?: number) => ({
   type: 'StateEntered',

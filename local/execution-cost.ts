@@ -1,4 +1,4 @@
-import type { EventLog } from '../local/engine';
+import type { EventLog } from './engine';
 
 /**
  * What a local execution would cost as a Standard workflow, from aws-local-stepfunctions' event log.
