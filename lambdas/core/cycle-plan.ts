@@ -11,7 +11,10 @@ export interface CyclePlan {
   repairBoundaries: string[];
   unmanagedUsers: string[];
   /** Existing users with work due. Apps whose user is still to be created rotate after creation. */
-  due: { appId: string; work: ('password' | 'access-key' | 'retire-previous-key' | 'resume')[] }[];
+  due: {
+    appId: string;
+    work: ('password' | 'access-key' | 'retire-previous-key' | 'resume' | 'retry-failed')[];
+  }[];
 }
 
 export function describeCyclePlan(
@@ -36,6 +39,7 @@ export function describeCyclePlan(
           ...(work.accessKey ? (['access-key'] as const) : []),
           ...(work.retirePrevious ? (['retire-previous-key'] as const) : []),
           ...(work.resume ? (['resume'] as const) : []),
+          ...(work.retryFailed ? (['retry-failed'] as const) : []),
         ],
       };
     }),

@@ -14,6 +14,8 @@ export interface DueWork {
   retirePrevious: boolean;
   /** An earlier attempt stopped half-way; it must be resumed or rolled back. */
   resume: boolean;
+  /** The latest attempt failed: try again, which also sets the failure count back once it succeeds. */
+  retryFailed: boolean;
 }
 
 export interface DueOptions {
@@ -22,7 +24,7 @@ export interface DueOptions {
 }
 
 export function isDue(work: DueWork): boolean {
-  return work.password || work.accessKey || work.retirePrevious || work.resume;
+  return work.password || work.accessKey || work.retirePrevious || work.resume || work.retryFailed;
 }
 
 function olderThan(at: Date | undefined, maxAgeMs: number, now: Date): boolean {
@@ -43,6 +45,7 @@ export function dueWork(
     accessKey: options.force || olderThan(marks.keyRotatedAt, policy.accessKeyMaxAgeMs, now),
     retirePrevious: retireAfterGrace || (options.revokePrevious && marks.previousKeyId !== undefined),
     resume: marks.rotationStartedAt !== undefined,
+    retryFailed: marks.consecutiveFailures > 0,
   };
 }
 

@@ -10,6 +10,12 @@ export const TAG = {
   previousKeyId: 'mint:previous-key-id',
   /** Set (to a timestamp) before Mint changes anything in IAM, cleared after publishing. */
   rotationStartedAt: 'mint:rotation-started-at',
+  /** Failed rotation attempts in a row; a successful attempt sets it back to 0. */
+  failures: 'mint:failures',
+  /** `<ISO time> <step>` of the latest failed attempt. Kept after recovery, as history. */
+  lastFailure: 'mint:last-failure',
+  /** The latest failure's error, secret-free, reduced to the characters IAM allows in a tag value. */
+  lastError: 'mint:last-error',
 } as const;
 
 export interface ServiceUser {
@@ -27,6 +33,8 @@ export interface RotationMarks {
   keyRotatedAt?: Date;
   previousKeyId?: string;
   rotationStartedAt?: Date;
+  consecutiveFailures: number;
+  lastFailure?: { at: string; step: string; error: string };
 }
 
 function date(value: string | undefined): Date | undefined {
@@ -41,6 +49,40 @@ export function readMarks(tags: Record<string, string>): RotationMarks {
     keyRotatedAt: date(tags[TAG.keyRotatedAt]),
     previousKeyId: tags[TAG.previousKeyId] || undefined,
     rotationStartedAt: date(tags[TAG.rotationStartedAt]),
+    consecutiveFailures: count(tags[TAG.failures]),
+    lastFailure: lastFailure(tags),
+  };
+}
+
+function count(value: string | undefined): number {
+  const parsed = Number.parseInt(value ?? '', 10);
+  return Number.isSafeInteger(parsed) && parsed > 0 ? parsed : 0;
+}
+
+function lastFailure(tags: Record<string, string>): RotationMarks['lastFailure'] {
+  const [at, step] = (tags[TAG.lastFailure] ?? '').split(' ');
+  if (!at || !step || date(at) === undefined) return undefined;
+  return { at, step, error: tags[TAG.lastError] ?? '' };
+}
+
+/** IAM tag values allow letters, digits, spaces and `_ . : / = + - @`, up to 256 characters. */
+export function toTagValue(text: string): string {
+  return text
+    .replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 256);
+}
+
+/** The tags that record one more failed attempt; `record` sets the count back to 0 on success. */
+export function failureTags(
+  marks: RotationMarks,
+  failure: { at: string; step: string; error: string },
+): Record<string, string> {
+  return {
+    [TAG.failures]: String(marks.consecutiveFailures + 1),
+    [TAG.lastFailure]: `${failure.at} ${toTagValue(failure.step).replace(/ /g, '-')}`,
+    [TAG.lastError]: toTagValue(failure.error),
   };
 }
 

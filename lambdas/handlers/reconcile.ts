@@ -1,11 +1,13 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
+import { buildStatusDocument } from '../core/app-status';
 import type { ParsedApps } from '../core/apps';
 import { chunk, cycleKeys } from '../core/cycle';
 import { describeCyclePlan } from '../core/cycle-plan';
 import { planDueApps } from '../core/due';
 import { METRICS } from '../core/metrics';
 import { reconcileServiceUsers } from '../services/reconcile-service-users';
+import { writeStatusIfChanged } from '../services/write-status';
 import { appsRefSchema, type BatchRef, cycleSchema, parseEvent } from './events';
 import { getRuntime, logger, metrics, mintHandler } from './runtime';
 
@@ -52,6 +54,18 @@ export async function reconcile(event: unknown): Promise<ReconcileResultRef> {
     });
   }
   for (const failure of result.failures) logger.error('service user not reconciled', failure);
+  if (!cycle.options.dryRun) {
+    // Every app's state as of this cycle's start: the previous cycles' attempts, counted on the users.
+    await writeStatusIfChanged(
+      runtime.bucket,
+      buildStatusDocument({
+        users: result.managed,
+        failures: result.failures,
+        cycle: cycle.id,
+        now: runtime.now(),
+      }),
+    );
+  }
 
   const due = planDueApps(result.users, settings.policy, runtime.now(), {
     force: cycle.options.force,

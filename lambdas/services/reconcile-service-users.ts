@@ -26,6 +26,8 @@ export interface ReconcileResult {
   failures: { appId: string; step: string; error: string }[];
   /** The users of active apps after reconciling: what rotation works on. */
   users: ManagedUser[];
+  /** Every user Mint manages after reconciling, in or out of a manual run's scope: what status shows. */
+  managed: ManagedUser[];
 }
 
 /**
@@ -51,9 +53,24 @@ export async function reconcileServiceUsers(
     const appId = appIdOf(user);
     if (appId && kept.has(appId)) activeUsers.set(appId, { ...user, appId });
   }
-  const result: ReconcileResult = { plan, created: [], deleted: [], repaired: [], failures: [], users: [] };
+  const managed = new Map<string, ManagedUser>();
+  for (const user of existing) {
+    const appId = appIdOf(user);
+    if (appId) managed.set(appId, { ...user, appId });
+  }
+  const result: ReconcileResult = {
+    plan,
+    created: [],
+    deleted: [],
+    repaired: [],
+    failures: [],
+    users: [],
+    managed: [],
+  };
+  const byAppId = (a: ManagedUser, b: ManagedUser) => a.appId.localeCompare(b.appId);
   if (request.dryRun) {
     result.users = [...activeUsers.values()];
+    result.managed = [...managed.values()].sort(byAppId);
     return result;
   }
 
@@ -71,6 +88,7 @@ export async function reconcileServiceUsers(
     await attempt(appId, 'create-user', async () => {
       const user = await ports.identity.createServiceUser(appId);
       activeUsers.set(appId, { ...user, appId });
+      managed.set(appId, { ...user, appId });
       result.created.push(appId);
     });
   }
@@ -86,9 +104,11 @@ export async function reconcileServiceUsers(
       await ports.bucket.deleteAllVersions(`${ref.appId}/`);
       await ports.bucket.deleteAllVersions(cycleKeys.pending(ref.appId));
       await ports.identity.deleteServiceUser(ref.userName);
+      managed.delete(ref.appId);
       result.deleted.push(ref.appId);
     });
   }
-  result.users = [...activeUsers.values()].sort((a, b) => a.appId.localeCompare(b.appId));
+  result.users = [...activeUsers.values()].sort(byAppId);
+  result.managed = [...managed.values()].sort(byAppId);
   return result;
 }

@@ -11,7 +11,7 @@ import { type DueApp, dueWork, type RotationPolicy } from '../core/due';
 import { describeError } from '../core/errors';
 import type { PasswordPolicy } from '../core/password';
 import { type PendingRotation, planRotation } from '../core/rotation-plan';
-import { readMarks, TAG } from '../core/service-users';
+import { failureTags, readMarks, TAG } from '../core/service-users';
 
 export interface RotationPorts {
   identity: IdentityStore;
@@ -34,6 +34,8 @@ export interface AppOutcome {
   /** On failure: the step that failed and the upstream error, without secret values. */
   step?: string;
   error?: string;
+  /** Set when the failure could not be counted on the user (why): its failure count is then behind. */
+  failureNotCounted?: string;
 }
 
 function parsePublished(text: string | undefined): CredentialsDocument | undefined {
@@ -52,13 +54,34 @@ function parsePending(value: unknown): PendingRotation | undefined {
 }
 
 /**
+ * Rotates one app (see `attemptRotation`) and, when the attempt fails, counts the failure on the user,
+ * where the next cycle's status document and due-ness read it. Counting is best effort: the outcome
+ * already carries the failure, and a store that just failed may refuse the tag too.
+ */
+export async function rotateApp(
+  ports: RotationPorts,
+  app: DueApp,
+  options: { policy: RotationPolicy; force: boolean; revokePrevious: boolean },
+): Promise<AppOutcome> {
+  const outcome = await attemptRotation(ports, app, options);
+  if (outcome.status !== 'failed') return outcome;
+  const failure = { at: ports.now().toISOString(), step: outcome.step ?? '?', error: outcome.error ?? '' };
+  try {
+    await ports.identity.tagUser(app.userName, failureTags(readMarks(app.tags), failure));
+  } catch (error) {
+    return { ...outcome, failureNotCounted: describeError(error) };
+  }
+  return outcome;
+}
+
+/**
  * Rotates one app in the order of the Secrets Manager rotation protocol: stage the complete new
  * document under `_mint/pending/` → mark the user as mid-rotation → set the password in IAM → test
  * the new access key → publish credentials.json → retire what the plan says → clear the mark.
  * Any attempt after a crash finds the mark, reads the staged document and finishes the same rotation;
  * keys that were created but never staged are deleted as orphans.
  */
-export async function rotateApp(
+async function attemptRotation(
   ports: RotationPorts,
   app: DueApp,
   options: { policy: RotationPolicy; force: boolean; revokePrevious: boolean },
@@ -168,7 +191,8 @@ export async function rotateApp(
     if (pending?.newPassword) tags[TAG.passwordRotatedAt] = stamp;
     if (pending?.newKey) tags[TAG.keyRotatedAt] = stamp;
     if (pending || marks.rotationStartedAt) tags[TAG.rotationStartedAt] = '';
-    if (pending || retire.length > 0 || marks.rotationStartedAt)
+    if (marks.consecutiveFailures > 0) tags[TAG.failures] = '0';
+    if (pending || retire.length > 0 || marks.rotationStartedAt || marks.consecutiveFailures > 0)
       await ports.identity.tagUser(app.userName, tags);
     if (pending) {
       step = 'clear-stage';

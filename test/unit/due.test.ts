@@ -14,6 +14,7 @@ describe('dueWork', () => {
       accessKey: true,
       retirePrevious: false,
       resume: false,
+      retryFailed: false,
     });
   });
 
@@ -61,6 +62,17 @@ describe('dueWork', () => {
       [TAG.rotationStartedAt]: ago(0.1),
     });
     expect(dueWork(marks, policy, now, normal).resume).toBe(true);
+  });
+
+  it('tries an app again after a failed attempt, even when nothing else is due', () => {
+    const fresh = { [TAG.passwordRotatedAt]: ago(1), [TAG.keyRotatedAt]: ago(1) };
+    expect(isDue(dueWork(readMarks(fresh), policy, now, normal))).toBe(false);
+    const failed = readMarks({ ...fresh, [TAG.failures]: '2' });
+    expect(dueWork(failed, policy, now, normal)).toMatchObject({ password: false, retryFailed: true });
+    expect(isDue(dueWork(failed, policy, now, normal))).toBe(true);
+    expect(dueWork(readMarks({ ...fresh, [TAG.failures]: '0' }), policy, now, normal).retryFailed).toBe(
+      false,
+    );
   });
 });
 

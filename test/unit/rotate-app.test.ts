@@ -95,4 +95,45 @@ describe('rotateApp', () => {
     expect(outcome.error).toMatch(/_mint\/pending\/orders\.json is not valid JSON \(\d+ bytes\)/);
     expect(JSON.stringify(outcome)).not.toContain(secret);
   });
+  describe('failure count', () => {
+    const tags = () => aws.users.get('orders')?.tags ?? {};
+
+    it('counts failed attempts in a row on the user, with the step and a tag-safe error, and resets on success', async () => {
+      keyWorks = () => false;
+      await rotateApp(ports, app(), normal);
+      await rotateApp(ports, app(), normal);
+      expect(tags()[TAG.failures]).toBe('2');
+      expect(tags()[TAG.lastFailure]).toMatch(/^\d{4}-\d\d-\d\dT\S+ test-access-key$/);
+      expect(tags()[TAG.lastError]).toContain('InvalidClientTokenId');
+      expect(tags()[TAG.lastError]).toMatch(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u);
+
+      keyWorks = () => true;
+      expect(await rotateApp(ports, app(), normal)).toMatchObject({ status: 'rotated' });
+      expect(tags()[TAG.failures]).toBe('0');
+      expect(tags()[TAG.lastFailure]).toMatch(/ test-access-key$/);
+    });
+
+    it('resets the count on an attempt that finds nothing left to do', async () => {
+      await rotateApp(ports, app(), normal);
+      const user = aws.users.get('orders');
+      if (user) user.tags[TAG.failures] = '3';
+      const outcome = await rotateApp(ports, app(), normal);
+      expect(outcome.status).toBe('unchanged');
+      expect(tags()[TAG.failures]).toBe('0');
+    });
+
+    it('still reports the failure when the count cannot be written', async () => {
+      keyWorks = () => false;
+      aws.failNext(
+        'TagUser',
+        awsError('Throttling'),
+        (input) =>
+          (input.Tags as { Key: string }[] | undefined)?.some((t) => t.Key === TAG.failures) ?? false,
+      );
+      const outcome = await rotateApp(ports, app(), normal);
+      expect(outcome).toMatchObject({ status: 'failed', step: 'test-access-key' });
+      expect(outcome.failureNotCounted).toContain('Throttling');
+      expect(tags()[TAG.failures]).toBeUndefined();
+    });
+  });
 });

@@ -6,6 +6,7 @@ const due = (over: Partial<DueWork> = {}): DueWork => ({
   accessKey: false,
   retirePrevious: false,
   resume: false,
+  retryFailed: false,
   ...over,
 });
 const pending = (keyId: string): PendingRotation => ({

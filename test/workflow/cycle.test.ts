@@ -1,4 +1,5 @@
 import * as S3 from '@aws-sdk/client-s3';
+import { type AppStatus, STATUS_KEY, type StatusDocument } from '../../lambdas/core/app-status';
 import { credentialsKey } from '../../lambdas/core/credentials';
 import { TAG } from '../../lambdas/core/service-users';
 import { awsError, FakeAws } from '../support/fake-aws';
@@ -52,6 +53,10 @@ describe('the synthesized rotation cycle, executed locally', () => {
     return found;
   };
   const published = (appId: string) => JSON.parse(aws.object(credentialsKey(appId)) ?? 'null');
+  const statusOf = (appId: string): AppStatus | undefined =>
+    (JSON.parse(aws.object(STATUS_KEY) ?? '{"apps":[]}') as StatusDocument).apps.find(
+      (a) => a.appId === appId,
+    );
 
   it('creates a user and a credentials file for a new app', async () => {
     kio.setApps([kioApp('orders'), kioApp('billing')]);
@@ -160,9 +165,15 @@ describe('the synthesized rotation cycle, executed locally', () => {
     expect(run.status).toBe('SUCCEEDED');
     expect(aws.calls.filter((c) => c.startsWith('GetAccountAuthorizationDetails'))).toHaveLength(1);
     expect(aws.calls.filter((c) => ['ListAccessKeys', 'ListUserTags'].includes(c))).toEqual([]);
-    // The one read is the cycle's own Kio snapshot, whatever the number of apps.
-    expect(aws.calls.filter((c) => c === 'GetObject')).toEqual(['GetObject']);
+    // The reads are the cycle's own Kio snapshot and the status document, whatever the number of apps.
+    expect(aws.calls.filter((c) => c === 'GetObject')).toEqual(['GetObject', 'GetObject']);
     expect(aws.calls.filter((c) => WRITES.includes(c) && c !== 'PutObject')).toEqual([]);
+    // This cycle's status shows the first cycle's rotations; the next idle cycle has nothing to add.
+    const status = aws.object(STATUS_KEY);
+    aws.calls = [];
+    await runCycle(definition);
+    expect(aws.object(STATUS_KEY)).toBe(status);
+    expect(aws.calls.filter((c) => c === 'PutObject')).toHaveLength(2); // Kio snapshot, cycle report
   });
 
   it('deletes the user and the prefix of an app removed from Kio', async () => {
@@ -265,6 +276,22 @@ describe('the synthesized rotation cycle, executed locally', () => {
     expect(broken.keys.map((k) => k.id)).toEqual([doc.client_id]);
     expect(broken.password).toBe(doc.application_password);
     expect(broken.tags[TAG.rotationStartedAt]).toBe('');
+    // The second cycle's status counts every failed attempt of the first: its first pass, and the retry
+    // pass with its two Step Functions retries.
+    const during = statusOf('broken');
+    expect(during).toMatchObject({ state: 'failing', consecutiveFailures: 4 });
+    expect(during?.lastFailure).toMatchObject({
+      step: 'publish',
+      error: expect.stringContaining('InternalError'),
+    });
+    expect(statusOf('a1')).toMatchObject({ state: 'ok', consecutiveFailures: 0 });
+
+    await runCycle(definition);
+    expect(statusOf('broken')).toMatchObject({
+      state: 'ok',
+      consecutiveFailures: 0,
+      lastFailure: { step: 'publish' },
+    });
   });
 
   it('serves the other apps when a service user cannot be created, then fails naming that user', async () => {
@@ -286,6 +313,11 @@ describe('the synthesized rotation cycle, executed locally', () => {
       Cause?: string;
     };
     expect(failure.Error).toBe('Mint.ServiceUsersNotReconciled');
+    expect(statusOf('stuck')).toMatchObject({
+      state: 'failing',
+      lastFailure: { step: 'create-user', error: expect.stringContaining('LimitExceeded') },
+    });
+    expect(statusOf('stuck')?.userName).toBeUndefined();
     expect(failure.Cause).toMatch(
       /^1 service user\(s\) could not be created or deleted: stuck \(create-user: .*LimitExceeded.*UsersPerAccount.*\)\. The next cycle retries them\.$/,
     );
