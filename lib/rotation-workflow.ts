@@ -13,6 +13,9 @@ import { Construct } from 'constructs';
 import { METRICS } from '../lambdas/core/metrics';
 import type { MintConfig } from './config';
 import { acknowledgeFindings, arnToken } from './nag';
+import { STATE } from './workflow-states';
+
+export { STATE };
 
 export interface RotationWorkflowProps {
   readonly config: MintConfig;
@@ -24,24 +27,6 @@ export interface RotationWorkflowProps {
 }
 
 /** Names of the workflow's states: tests and the local runner address tasks by these. */
-export const STATE = {
-  startCycle: 'StartCycle',
-  anotherCycleRunning: 'AnotherCycleRunning?',
-  skipped: 'SkippedAnotherCycleRunning',
-  listApps: 'ListApps',
-  reconcile: 'ReconcileServiceUsers',
-  rotateDueApps: 'RotateDueApps',
-  rotateBatch: 'RotateBatch',
-  report: 'Report',
-  anyAppFailed: 'AnyAppFailed?',
-  retryFailedApps: 'RetryFailedApps',
-  retryBatch: 'RetryBatch',
-  recordRetry: 'RecordRetry',
-  usersReconciled: 'ServiceUsersReconciled?',
-  usersNotReconciled: 'ServiceUsersNotReconciled',
-  deletionsBlocked: 'DeletionsBlocked',
-  done: 'CycleComplete',
-} as const;
 
 const HANDLERS = path.join(__dirname, '..', 'lambdas', 'handlers');
 

@@ -1,4 +1,7 @@
 import * as S3 from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
+import { readCycleResult } from '../../cli/cycles';
+import { BucketStore } from '../../lambdas/adapters/bucket-store';
 import { type AppStatus, STATUS_KEY, type StatusDocument } from '../../lambdas/core/app-status';
 import { credentialsKey } from '../../lambdas/core/credentials';
 import { TAG } from '../../lambdas/core/service-users';
@@ -213,9 +216,21 @@ describe('the synthesized rotation cycle, executed locally', () => {
         (input) => input.UserName === 'broken',
       );
     }
-    const run = await runCycle(definition);
+    const run = await runCycle(definition, {}, { name: 'failing-cycle' });
     expect(run.status).toBe('FAILED');
     for (const id of ['a1', 'a2', 'a4', 'a5']) expect(published(id)).not.toBeNull();
+    // What `mint status` and `mint run --wait` read from this cycle's report.
+    expect(await readCycleResult(new BucketStore(new S3Client({}), 'mint-secrets'), 'failing-cycle')).toEqual(
+      {
+        cycle: 'failing-cycle',
+        finishedAt: expect.any(String),
+        rotated: 4,
+        failures: [
+          { appId: 'broken', step: 'create-access-key', error: expect.stringContaining('ServiceFailure') },
+        ],
+        recovered: [],
+      },
+    );
     expect(aws.object(credentialsKey('broken'))).toBeUndefined();
     expect(aws.users.get('broken')?.keys).toHaveLength(0);
     const failedIn = run.events

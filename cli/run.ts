@@ -1,0 +1,222 @@
+import { ListExecutionsCommand, RedriveExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { CyclePlan } from '../lambdas/core/cycle-plan';
+import { parseRunInput, type RunOptions } from '../lambdas/core/run-input';
+import { STATE } from '../lib/workflow-states';
+import { type CliContext, printJson } from './context';
+import { describeExecution, type ExecutionState, readCycleResult, readPlan } from './cycles';
+import { CliError, CycleSkippedError, EXIT } from './errors';
+import { formatDuration, renderTable } from './table';
+import { executionArn } from './targets';
+
+export interface RunRequest {
+  apps?: string[];
+  force: boolean;
+  revokePrevious: boolean;
+  dryRun: boolean;
+}
+
+/** The execution input the state machine expects (DESIGN.md "Manual runs"), validated before it is sent. */
+export function runInput(request: RunRequest): RunOptions {
+  try {
+    return parseRunInput({
+      ...(request.apps && request.apps.length > 0 ? { apps: request.apps } : {}),
+      ...(request.force ? { force: true } : {}),
+      ...(request.revokePrevious ? { revokePrevious: true } : {}),
+      ...(request.dryRun ? { dryRun: true } : {}),
+    });
+  } catch (error) {
+    throw new CliError(
+      (error as Error).message
+        .replace('"revokePrevious"', '--revoke-previous')
+        .replace('name the affected apps with "apps": ["app-id"]', 'name the affected apps with --app ID'),
+    );
+  }
+}
+
+/** Starts one cycle; returns its ARN and name (the cycle id). */
+async function start(
+  ctx: CliContext,
+  input: RunOptions,
+  name?: string,
+): Promise<{ arn: string; id: string }> {
+  const manual = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== false));
+  const id = name ?? `manual-${ctx.now().toISOString().replace(/[:.]/g, '-')}`;
+  const started = await ctx.sfn.send(
+    new StartExecutionCommand({
+      stateMachineArn: ctx.targets.stateMachineArn,
+      name: id,
+      input: JSON.stringify(manual),
+    }),
+  );
+  if (!started.executionArn) throw new Error('StartExecution returned no executionArn');
+  return { arn: started.executionArn, id };
+}
+
+/**
+ * Polls the execution until it stops, with a progress line on stderr: redrawn in place on a terminal,
+ * one line per new state otherwise (CI logs).
+ */
+export async function follow(ctx: CliContext, arn: string, redrivenAt?: Date): Promise<ExecutionState> {
+  let shown = '';
+  for (;;) {
+    const state = await describeExecution(ctx.sfn, arn);
+    // Right after a redrive, a read may still return the stop of the run being redriven.
+    const stale = redrivenAt !== undefined && state.stoppedAt !== undefined && state.stoppedAt < redrivenAt;
+    const elapsed = state.startedAt ? formatDuration(ctx.now().getTime() - state.startedAt.getTime()) : '';
+    const line = `${state.status}${state.step ? ` at ${state.step}` : ''}${elapsed ? ` (${elapsed})` : ''}`;
+    if (!stale && state.status !== 'RUNNING' && state.status !== 'PENDING_REDRIVE') {
+      if (ctx.interactive && shown) ctx.err('\n');
+      return state;
+    }
+    if (ctx.interactive) ctx.err(`\r${line.padEnd(shown.length)}`);
+    else if (!shown.startsWith(`${state.status}${state.step ? ` at ${state.step}` : ''}`))
+      ctx.err(`${line}\n`);
+    shown = line;
+    await ctx.sleep(ctx.pollMs);
+  }
+}
+
+async function finish(ctx: CliContext, id: string, arn: string, state: ExecutionState): Promise<number> {
+  if (state.status === 'SUCCEEDED' && state.step === STATE.skipped) {
+    throw new CycleSkippedError(
+      `cycle ${id} did nothing: another Mint cycle was running. Retry when 'mint status' shows none running.`,
+    );
+  }
+  const result = await readCycleResult(ctx.bucket, id);
+  const summary = {
+    cycle: id,
+    executionArn: arn,
+    status: state.status,
+    ...(state.error ? { error: state.error, cause: state.cause } : {}),
+    ...(result ? { rotated: result.rotated, failures: result.failures, recovered: result.recovered } : {}),
+  };
+  if (ctx.json) {
+    printJson(ctx, summary);
+  } else {
+    const took =
+      state.startedAt && state.stoppedAt
+        ? ` in ${formatDuration(state.stoppedAt.getTime() - state.startedAt.getTime())}`
+        : '';
+    ctx.out(
+      `Cycle ${id} ${state.status}${took}${result ? `: ${result.rotated} rotated, ${result.failures.length} failed` : ''}`,
+    );
+    if (state.error) ctx.out(`${state.error}: ${state.cause ?? ''}`);
+    if (result && result.failures.length > 0) {
+      ctx.out(
+        renderTable(
+          ['APP', 'STEP', 'ERROR'],
+          result.failures.map((f) => [f.appId, f.step, f.error]),
+        ),
+      );
+    }
+    if (state.status !== 'SUCCEEDED') {
+      ctx.out(`Next: fix the cause above, then 'mint redrive ${id}' to retry only what failed.`);
+    }
+  }
+  return state.status === 'SUCCEEDED' ? EXIT.ok : EXIT.failures;
+}
+
+export async function runCommand(ctx: CliContext, request: RunRequest, wait: boolean): Promise<number> {
+  const input = runInput(request);
+  const { arn, id } = await start(ctx, input);
+  if (!wait) {
+    if (ctx.json) printJson(ctx, { cycle: id, executionArn: arn, input });
+    else
+      ctx.out(`Started cycle ${id}\n${arn}\nFollow it with 'mint status' or in the Step Functions console.`);
+    return EXIT.ok;
+  }
+  ctx.err(`Started cycle ${id}\n`);
+  return finish(ctx, id, arn, await follow(ctx, arn));
+}
+
+/** The plan as tables: what a cycle would create, delete, repair and rotate, and why. */
+export function formatPlan(plan: CyclePlan): string {
+  const sections = [
+    `Users to create (${plan.createUsers.length}): ${plan.createUsers.join(', ') || '-'}`,
+    `Users to delete (${plan.deleteUsers.length}): ${plan.deleteUsers.map((d) => `${d.appId} (${d.userName})`).join(', ') || '-'}`,
+    ...(plan.deletionsBlocked
+      ? [
+          `Deletions blocked: ${plan.deletionsBlocked.wanted} wanted, cap ${plan.deletionsBlocked.cap}. Nothing would be deleted; check Kio before raising mint:maxDeletionsPerCycle.`,
+        ]
+      : []),
+    `Boundaries to repair (${plan.repairBoundaries.length}): ${plan.repairBoundaries.join(', ') || '-'}`,
+    ...(plan.unmanagedUsers.length > 0
+      ? [`Users under Mint's path without a mint:app-id tag (left alone): ${plan.unmanagedUsers.join(', ')}`]
+      : []),
+    plan.due.length === 0
+      ? 'Apps due: none'
+      : `Apps due (${plan.due.length})\n${renderTable(
+          ['APP', 'WORK'],
+          plan.due.map((d) => [d.appId, d.work.join(', ')]),
+        )}`,
+  ];
+  return sections.join('\n');
+}
+
+/** A dry run, followed to the end, with its plan printed: nothing is changed. */
+export async function planCommand(ctx: CliContext, request: Omit<RunRequest, 'dryRun'>): Promise<number> {
+  const { arn, id } = await start(ctx, runInput({ ...request, dryRun: true }));
+  ctx.err(`Started dry run ${id}\n`);
+  const state = await follow(ctx, arn);
+  const plan = await readPlan(ctx.bucket, id);
+  if (!plan) {
+    ctx.err(
+      `The dry run ${state.status}${state.error ? ` (${state.error}: ${state.cause ?? ''})` : ''} without writing a plan.\n`,
+    );
+    return EXIT.failures;
+  }
+  if (ctx.json) printJson(ctx, { cycle: id, executionArn: arn, status: state.status, plan });
+  else ctx.out(formatPlan(plan));
+  return state.status === 'SUCCEEDED' ? EXIT.ok : EXIT.failures;
+}
+
+const REDRIVABLE = ['FAILED', 'TIMED_OUT', 'ABORTED'] as const;
+
+/** The newest execution that failed, timed out or was aborted. */
+async function latestUnsuccessful(ctx: CliContext): Promise<{ arn: string; id: string } | undefined> {
+  const candidates = await Promise.all(
+    REDRIVABLE.map((statusFilter) =>
+      ctx.sfn.send(
+        new ListExecutionsCommand({
+          stateMachineArn: ctx.targets.stateMachineArn,
+          statusFilter,
+          maxResults: 1,
+        }),
+      ),
+    ),
+  );
+  const newest = candidates
+    .flatMap((page) => page.executions ?? [])
+    .sort((a, b) => (b.startDate?.getTime() ?? 0) - (a.startDate?.getTime() ?? 0))[0];
+  return newest?.executionArn && newest.name ? { arn: newest.executionArn, id: newest.name } : undefined;
+}
+
+/**
+ * Redrives an execution: Step Functions re-runs only the failed states, so the retry Map re-attempts
+ * only the apps that failed. The workflow itself refuses to run next to another cycle.
+ */
+export async function redriveCommand(
+  ctx: CliContext,
+  execution: string | undefined,
+  wait: boolean,
+): Promise<number> {
+  const target = execution
+    ? {
+        arn: executionArn(ctx.targets.stateMachineArn, execution),
+        id: execution.split(':').pop() ?? execution,
+      }
+    : await latestUnsuccessful(ctx);
+  if (!target) {
+    if (ctx.json) printJson(ctx, { redriven: null });
+    else ctx.out('No failed, timed-out or aborted execution to redrive.');
+    return EXIT.ok;
+  }
+  const redriven = await ctx.sfn.send(new RedriveExecutionCommand({ executionArn: target.arn }));
+  if (!wait) {
+    if (ctx.json) printJson(ctx, { redriven: target.id, executionArn: target.arn });
+    else ctx.out(`Redriving cycle ${target.id}\n${target.arn}\nFollow it with 'mint status' or add --wait.`);
+    return EXIT.ok;
+  }
+  ctx.err(`Redriving cycle ${target.id}\n`);
+  return finish(ctx, target.id, target.arn, await follow(ctx, target.arn, redriven.redriveDate ?? ctx.now()));
+}

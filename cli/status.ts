@@ -1,0 +1,186 @@
+import type { AppStatus, StatusDocument } from '../lambdas/core/app-status';
+import { type CliContext, printJson } from './context';
+import { type CycleResult, type CycleSummary, latestCycles, readCycleResult, readStatus } from './cycles';
+import { CliError, EXIT } from './errors';
+import { formatDuration, formatTime, renderTable } from './table';
+
+const UNSUCCESSFUL = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
+const ERROR_WIDTH = 90;
+
+/** The status an on-call engineer needs: which cycles ran, which apps fail, at which step, with which error. */
+export interface StatusView {
+  stateMachineArn: string;
+  bucket: string;
+  cycles: CycleSummary[];
+  /** The newest cycle with a report: its failures are newer than the status document. */
+  latestReport?: CycleResult;
+  /** `_mint/status.json`, written at the start of each cycle in which some app's state changed. */
+  status?: StatusDocument;
+}
+
+export async function loadStatusView(ctx: CliContext, cycleCount: number): Promise<StatusView> {
+  const cycles = await latestCycles(ctx.sfn, ctx.targets.stateMachineArn, cycleCount);
+  let latestReport: CycleResult | undefined;
+  for (const cycle of cycles.filter((c) => c.status !== 'RUNNING')) {
+    latestReport = await readCycleResult(ctx.bucket, cycle.id);
+    if (latestReport) break;
+  }
+  const status = await readStatus(ctx.bucket);
+  return {
+    stateMachineArn: ctx.targets.stateMachineArn,
+    bucket: ctx.targets.bucket,
+    cycles,
+    ...(latestReport ? { latestReport } : {}),
+    ...(status ? { status } : {}),
+  };
+}
+
+/** Failing apps first, the longest-failing on top (a failing app always has a count), then by app id. */
+export function sortForOnCall(apps: readonly AppStatus[]): AppStatus[] {
+  return [...apps].sort(
+    (a, b) => b.consecutiveFailures - a.consecutiveFailures || a.appId.localeCompare(b.appId),
+  );
+}
+
+/** 1 when anything needs a person: the newest cycle did not succeed, or some app is failing. */
+export function statusExitCode(view: StatusView, app?: string): number {
+  if (app !== undefined) {
+    const failingNow = view.latestReport?.failures.some((f) => f.appId === app) ?? false;
+    const entry = view.status?.apps.find((a) => a.appId === app);
+    return failingNow || entry?.state === 'failing' ? EXIT.failures : EXIT.ok;
+  }
+  const newest = view.cycles[0];
+  const failing =
+    (newest !== undefined && UNSUCCESSFUL.has(newest.status)) ||
+    (view.latestReport?.failures.length ?? 0) > 0 ||
+    (view.status?.apps.some((a) => a.state === 'failing') ?? false);
+  return failing ? EXIT.failures : EXIT.ok;
+}
+
+function clip(text: string, width: number): string {
+  return text.length > width ? `${text.slice(0, width - 1)}…` : text;
+}
+
+export function formatStatusView(view: StatusView): string {
+  const sections: string[] = [];
+  sections.push(
+    view.cycles.length === 0
+      ? `No cycles yet for ${view.stateMachineArn}.`
+      : `Latest cycles\n${renderTable(
+          ['CYCLE', 'STATUS', 'STARTED', 'DURATION'],
+          view.cycles.map((c) => [
+            c.id,
+            c.redriveCount ? `${c.status} (redriven ${c.redriveCount}x)` : c.status,
+            formatTime(c.startedAt),
+            c.startedAt && c.stoppedAt
+              ? formatDuration(Date.parse(c.stoppedAt) - Date.parse(c.startedAt))
+              : c.status === 'RUNNING'
+                ? 'running'
+                : '-',
+          ]),
+        )}`,
+  );
+  const report = view.latestReport;
+  if (report) {
+    const head = `Cycle ${report.cycle}: ${report.rotated} rotated, ${report.failures.length} failed${
+      report.recovered.length > 0 ? `, ${report.recovered.length} recovered by its retry pass` : ''
+    }`;
+    sections.push(
+      report.failures.length === 0
+        ? head
+        : `${head}\n${renderTable(
+            ['APP', 'STEP', 'ERROR'],
+            report.failures.map((f) => [f.appId, f.step, clip(f.error, ERROR_WIDTH)]),
+          )}`,
+    );
+  }
+  const status = view.status;
+  if (!status) {
+    sections.push('No status document yet: it is written by the first cycle that reconciles service users.');
+  } else {
+    const failing = status.apps.filter((a) => a.state === 'failing').length;
+    sections.push(
+      `Apps: ${status.apps.length}, ${failing} failing (as of ${formatTime(status.generatedAt)}, start of cycle ${status.cycle})\n${renderTable(
+        ['APP', 'STATE', 'FAILURES', 'PASSWORD ROTATED', 'KEY ROTATED', 'LAST FAILURE'],
+        sortForOnCall(status.apps).map((a) => [
+          a.appId,
+          a.state,
+          String(a.consecutiveFailures),
+          formatTime(a.passwordRotatedAt),
+          formatTime(a.keyRotatedAt),
+          a.lastFailure
+            ? clip(
+                `${formatTime(a.lastFailure.at)} ${a.lastFailure.step}: ${a.lastFailure.error}`,
+                ERROR_WIDTH,
+              )
+            : '-',
+        ]),
+      )}`,
+    );
+  }
+  return sections.join('\n\n');
+}
+
+export function formatAppStatus(view: StatusView, appId: string): string {
+  const entry = view.status?.apps.find((a) => a.appId === appId);
+  const latest = view.latestReport?.failures.find((f) => f.appId === appId);
+  const lines = [
+    `app:               ${appId}`,
+    `service user:      ${entry?.userName ?? '-'}`,
+    `state:             ${entry?.state ?? '-'}${view.status ? ` (as of ${formatTime(view.status.generatedAt)})` : ''}`,
+    `failures in a row: ${entry?.consecutiveFailures ?? '-'}`,
+    `password rotated:  ${formatTime(entry?.passwordRotatedAt)}`,
+    `key rotated:       ${formatTime(entry?.keyRotatedAt)}`,
+    `last failure:      ${entry?.lastFailure ? `${formatTime(entry.lastFailure.at)} at ${entry.lastFailure.step}` : '-'}`,
+    ...(entry?.lastFailure ? [`  error:           ${entry.lastFailure.error}`] : []),
+  ];
+  if (view.latestReport) {
+    lines.push(
+      `latest cycle:      ${view.latestReport.cycle}: ${
+        latest
+          ? `failed at ${latest.step}`
+          : view.latestReport.recovered.includes(appId)
+            ? 'recovered on retry'
+            : 'no failure'
+      }`,
+      ...(latest ? [`  error:           ${latest.error}`] : []),
+    );
+  }
+  return lines.join('\n');
+}
+
+export async function statusCommand(
+  ctx: CliContext,
+  appId: string | undefined,
+  cycleCount: number,
+): Promise<number> {
+  const view = await loadStatusView(ctx, cycleCount);
+  if (appId !== undefined) {
+    const known =
+      view.status?.apps.some((a) => a.appId === appId) ||
+      view.latestReport?.failures.some((f) => f.appId === appId);
+    if (!known) {
+      throw new CliError(
+        `no status for app '${appId}': Mint keeps no service user for it. Is it registered and active in Kio? 'mint status' lists every app.`,
+      );
+    }
+    if (ctx.json) {
+      printJson(ctx, {
+        app: view.status?.apps.find((a) => a.appId === appId) ?? null,
+        latestCycle: view.latestReport
+          ? {
+              cycle: view.latestReport.cycle,
+              failure: view.latestReport.failures.find((f) => f.appId === appId) ?? null,
+              recovered: view.latestReport.recovered.includes(appId),
+            }
+          : null,
+      });
+    } else {
+      ctx.out(formatAppStatus(view, appId));
+    }
+    return statusExitCode(view, appId);
+  }
+  if (ctx.json) printJson(ctx, view);
+  else ctx.out(formatStatusView(view));
+  return statusExitCode(view);
+}

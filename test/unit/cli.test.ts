@@ -1,0 +1,437 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  RedriveExecutionCommand,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { runMint } from '../../cli/main';
+import { STATUS_KEY, type StatusDocument } from '../../lambdas/core/app-status';
+import { cycleKeys } from '../../lambdas/core/cycle';
+import type { CyclePlan } from '../../lambdas/core/cycle-plan';
+import { STATE } from '../../lib/workflow-states';
+import { awsError, FakeAws } from '../support/fake-aws';
+
+const SM = 'arn:aws:states:eu-west-1:111111111111:stateMachine:MintCycle';
+const execArn = (name: string) => `arn:aws:states:eu-west-1:111111111111:execution:MintCycle:${name}`;
+const TARGETS = ['--state-machine-arn', SM, '--bucket', 'mint-secrets'];
+const at = (minutes: number) => new Date(Date.parse('2026-11-28T12:00:00Z') + minutes * 60_000);
+
+/** A cycle report as the Report step writes it, for a cycle in which two apps failed. */
+const failedReport = {
+  cycle: 'cycle-2',
+  startedAt: at(0).toISOString(),
+  finishedAt: at(1).toISOString(),
+  options: { force: false, revokePrevious: false, dryRun: false },
+  invalidApps: [],
+  invalidAppCount: 0,
+  reconcile: { batches: [], failureCount: 0, failures: [], dryRun: false },
+  outcomes: [
+    { appId: 'orders', status: 'rotated', passwordChanged: true },
+    { appId: 'payments', status: 'failed', step: 'set-password', error: 'ServiceFailure: IAM is down' },
+    { appId: 'billing', status: 'failed', step: 'publish', error: 'AccessDenied: s3:PutObject denied' },
+  ],
+};
+
+const status: StatusDocument = {
+  schemaVersion: 1,
+  cycle: 'cycle-2',
+  generatedAt: at(0.5).toISOString(),
+  apps: [
+    {
+      appId: 'orders',
+      userName: 'orders',
+      state: 'ok',
+      passwordRotatedAt: at(-60).toISOString(),
+      consecutiveFailures: 0,
+    },
+    {
+      appId: 'payments',
+      userName: 'payments',
+      state: 'failing',
+      consecutiveFailures: 3,
+      lastFailure: { at: at(-5).toISOString(), step: 'set-password', error: 'ServiceFailure: IAM is down' },
+    },
+    { appId: 'billing', userName: 'billing', state: 'ok', consecutiveFailures: 0 },
+  ],
+};
+
+describe('mint CLI', () => {
+  let aws: FakeAws;
+  let cfn: ReturnType<typeof mockClient>;
+  let out: string[];
+  let err: string;
+  const mint = (...argv: string[]) =>
+    runMint(argv, {
+      out: (text) => out.push(text),
+      err: (text) => {
+        err += text;
+      },
+      interactive: false,
+      env: { AWS_REGION: 'eu-west-1' },
+      pollMs: 0,
+      sleep: async () => {},
+      now: () => at(2),
+    });
+  const stdout = () => out.join('\n');
+  const put = (key: string, value: unknown) =>
+    aws.objects.set(key, [{ body: JSON.stringify(value), version: 1 }]);
+  const executions = (
+    ...list: { name: string; status: string; start: number; stop?: number; redriveCount?: number }[]
+  ) =>
+    aws.sfn.on(ListExecutionsCommand).callsFake((input: { statusFilter?: string; maxResults?: number }) => ({
+      executions: list
+        .filter((e) => !input.statusFilter || e.status === input.statusFilter)
+        .slice(0, input.maxResults ?? 100)
+        .map((e) => ({
+          name: e.name,
+          executionArn: execArn(e.name),
+          stateMachineArn: SM,
+          status: e.status,
+          startDate: at(e.start),
+          ...(e.stop !== undefined ? { stopDate: at(e.stop) } : {}),
+          ...(e.redriveCount ? { redriveCount: e.redriveCount } : {}),
+        })),
+    }));
+  /** DescribeExecution answers these states in turn, then keeps answering the last one. */
+  const progress = (...states: { status: string; step: string; error?: string; cause?: string }[]) => {
+    let call = 0;
+    aws.sfn.on(DescribeExecutionCommand).callsFake((input: { executionArn: string }) => {
+      const state = states[Math.min(call++, states.length - 1)] ?? states[0];
+      return {
+        executionArn: input.executionArn,
+        status: state?.status,
+        startDate: at(0),
+        ...(state?.status !== 'RUNNING' ? { stopDate: at(1.5) } : {}),
+        ...(state?.error ? { error: state.error, cause: state.cause } : {}),
+      };
+    });
+    let history = 0;
+    aws.sfn.on(GetExecutionHistoryCommand).callsFake(() => ({
+      events: [
+        {
+          id: 1,
+          type: 'TaskStateEntered',
+          timestamp: at(0),
+          stateEnteredEventDetails: { name: states[Math.min(history++, states.length - 1)]?.step },
+        },
+      ],
+    }));
+  };
+
+  beforeEach(() => {
+    aws = new FakeAws();
+    cfn = mockClient(CloudFormationClient);
+    out = [];
+    err = '';
+  });
+  afterEach(() => {
+    aws.restore();
+    cfn.restore();
+  });
+
+  describe('status', () => {
+    beforeEach(() => {
+      executions(
+        { name: 'cycle-2', status: 'FAILED', start: 0, stop: 1 },
+        { name: 'cycle-1', status: 'SUCCEEDED', start: -5, stop: -4 },
+      );
+      put(cycleKeys.report('cycle-2'), failedReport);
+      put(STATUS_KEY, status);
+    });
+
+    it('shows a failed cycle with its two failed apps, failing apps first, and exits 1', async () => {
+      expect(await mint('status', ...TARGETS)).toBe(1);
+      const text = stdout();
+      expect(text).toMatch(/cycle-2\s+FAILED\s+2026-11-28 12:00Z\s+1m 0s/);
+      expect(text).toContain('Cycle cycle-2: 1 rotated, 2 failed');
+      expect(text).toMatch(/payments\s+set-password\s+ServiceFailure: IAM is down/);
+      expect(text).toMatch(/billing\s+publish\s+AccessDenied: s3:PutObject denied/);
+      const rows = text.split('Apps: 3, 1 failing')[1]?.split('\n').slice(2) ?? [];
+      expect(rows.map((row) => row.split(/\s+/)[0])).toEqual(['payments', 'billing', 'orders']);
+      expect(rows[0]).toMatch(/^payments\s+failing\s+3\s/);
+    });
+
+    it('prints the same facts as JSON', async () => {
+      expect(await mint('status', '--json', ...TARGETS)).toBe(1);
+      const view = JSON.parse(stdout());
+      expect(view.cycles.map((c: { id: string; status: string }) => [c.id, c.status])).toEqual([
+        ['cycle-2', 'FAILED'],
+        ['cycle-1', 'SUCCEEDED'],
+      ]);
+      expect(view.latestReport.failures).toEqual([
+        { appId: 'payments', step: 'set-password', error: 'ServiceFailure: IAM is down' },
+        { appId: 'billing', step: 'publish', error: 'AccessDenied: s3:PutObject denied' },
+      ]);
+      expect(view.status).toEqual(status);
+    });
+
+    it('exits 0 when the newest cycle succeeded and no app is failing', async () => {
+      executions({ name: 'cycle-3', status: 'SUCCEEDED', start: 10, stop: 11 });
+      put(cycleKeys.report('cycle-3'), { ...failedReport, cycle: 'cycle-3', outcomes: [] });
+      put(STATUS_KEY, { ...status, apps: status.apps.filter((a) => a.state === 'ok') });
+      expect(await mint('status', ...TARGETS)).toBe(0);
+      expect(stdout()).toContain('Cycle cycle-3: 0 rotated, 0 failed');
+    });
+
+    it('does not count an app its retry pass recovered', async () => {
+      executions({ name: 'cycle-3', status: 'SUCCEEDED', start: 10, stop: 11 });
+      put(cycleKeys.report('cycle-3'), {
+        ...failedReport,
+        cycle: 'cycle-3',
+        outcomes: failedReport.outcomes.slice(0, 2),
+        retry: { recovered: ['payments'], outcomes: [] },
+      });
+      put(STATUS_KEY, { ...status, apps: [] });
+      expect(await mint('status', ...TARGETS)).toBe(0);
+      expect(stdout()).toContain('1 rotated, 0 failed, 1 recovered by its retry pass');
+    });
+
+    it('shows one app in detail, with the latest cycle failure', async () => {
+      expect(await mint('status', 'payments', ...TARGETS)).toBe(1);
+      expect(stdout()).toMatch(/failures in a row: 3/);
+      expect(stdout()).toMatch(
+        /latest cycle:\s+cycle-2: failed at set-password\n\s+error:\s+ServiceFailure: IAM is down/,
+      );
+      out = [];
+      expect(await mint('status', 'orders', '--json', ...TARGETS)).toBe(0);
+      expect(JSON.parse(stdout())).toMatchObject({
+        app: { appId: 'orders', state: 'ok' },
+        latestCycle: { failure: null },
+      });
+    });
+
+    it('names an unknown app and exits 2', async () => {
+      expect(await mint('status', 'nope', ...TARGETS)).toBe(2);
+      expect(err).toMatch(/no status for app 'nope'.*active in Kio/);
+    });
+
+    it('finds the state machine and bucket from the stack outputs', async () => {
+      cfn.on(DescribeStacksCommand, { StackName: 'MintProd' }).resolves({
+        Stacks: [
+          {
+            StackName: 'MintProd',
+            CreationTime: at(-999),
+            StackStatus: 'UPDATE_COMPLETE',
+            Outputs: [
+              { OutputKey: 'StateMachineArn', OutputValue: SM },
+              { OutputKey: 'BucketName', OutputValue: 'mint-secrets' },
+            ],
+          },
+        ],
+      });
+      expect(await mint('status', '--stack', 'MintProd')).toBe(1);
+      expect(stdout()).toContain('Cycle cycle-2: 1 rotated, 2 failed');
+      const listed = aws.sfn.commandCalls(ListExecutionsCommand)[0]?.args[0].input;
+      expect(listed?.stateMachineArn).toBe(SM);
+    });
+
+    it('says what to do when the stack does not exist or credentials are missing (exit 2)', async () => {
+      cfn.on(DescribeStacksCommand).rejects(awsError('ValidationError', 'Stack with id Mint does not exist'));
+      expect(await mint('status')).toBe(2);
+      expect(err).toMatch(/stack 'Mint' not found in eu-west-1\. Pass --stack NAME/);
+      err = '';
+      aws.sfn
+        .on(ListExecutionsCommand)
+        .rejects(awsError('ExpiredTokenException', 'The security token included in the request is expired'));
+      expect(await mint('status', ...TARGETS)).toBe(2);
+      expect(err).toMatch(/credentials missing or expired.*aws sso login/);
+    });
+  });
+
+  describe('run', () => {
+    beforeEach(() => {
+      aws.sfn
+        .on(StartExecutionCommand)
+        .callsFake((input: { name: string }) => ({ executionArn: execArn(input.name), startDate: at(0) }));
+    });
+    const started = () => {
+      const input = aws.sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+      return { name: input?.name, input: JSON.parse(input?.input ?? 'null') };
+    };
+
+    it('starts an emergency rotation with the workflow input and returns at once', async () => {
+      expect(
+        await mint('run', '--app', 'orders', '--app', 'payments', '--force', '--revoke-previous', ...TARGETS),
+      ).toBe(0);
+      expect(started().input).toEqual({ apps: ['orders', 'payments'], force: true, revokePrevious: true });
+      expect(started().name).toMatch(/^manual-2026-11-28T12-02-00-000Z$/);
+      expect(stdout()).toContain(execArn(started().name ?? ''));
+      expect(aws.sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(0);
+    });
+
+    it('refuses --revoke-previous without --app before starting anything (exit 2)', async () => {
+      expect(await mint('run', '--revoke-previous', ...TARGETS)).toBe(2);
+      expect(err).toMatch(/name the affected apps with --app ID/);
+      expect(aws.sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    });
+
+    it('follows a failing run with a progress line per state, then names the failed apps (exit 1)', async () => {
+      progress(
+        { status: 'RUNNING', step: STATE.reconcile },
+        { status: 'RUNNING', step: STATE.reconcile },
+        { status: 'RUNNING', step: STATE.retryFailedApps },
+        {
+          status: 'FAILED',
+          step: STATE.retryBatch,
+          error: 'Mint.AppsFailed',
+          cause: '2 app(s) still failing',
+        },
+      );
+      aws.sfn.on(StartExecutionCommand).callsFake((input: { name: string }) => {
+        put(cycleKeys.report(input.name), { ...failedReport, cycle: input.name });
+        return { executionArn: execArn(input.name), startDate: at(0) };
+      });
+      expect(await mint('run', '--wait', ...TARGETS)).toBe(1);
+      expect(started().input).toEqual({});
+      expect(err.split('\n').filter((line) => line.startsWith('RUNNING'))).toEqual([
+        `RUNNING at ${STATE.reconcile} (2m 0s)`,
+        `RUNNING at ${STATE.retryFailedApps} (2m 0s)`,
+      ]);
+      expect(stdout()).toMatch(/FAILED in 1m 30s: 1 rotated, 2 failed/);
+      expect(stdout()).toMatch(/Mint.AppsFailed: 2 app\(s\) still failing/);
+      expect(stdout()).toMatch(/payments\s+set-password/);
+      expect(stdout()).toMatch(/'mint redrive manual-/);
+    });
+
+    it('exits 0 and prints JSON when the followed run succeeds', async () => {
+      progress({ status: 'SUCCEEDED', step: STATE.done });
+      expect(await mint('run', '--app', 'orders', '--wait', '--json', ...TARGETS)).toBe(0);
+      expect(JSON.parse(stdout())).toMatchObject({ status: 'SUCCEEDED', cycle: started().name });
+    });
+
+    it('exits 1 when the run found another cycle running and did nothing', async () => {
+      progress({ status: 'SUCCEEDED', step: STATE.skipped });
+      expect(await mint('run', '--wait', ...TARGETS)).toBe(1);
+      expect(err).toMatch(/did nothing: another Mint cycle was running/);
+    });
+
+    it('rejects an app id Kio could not have (exit 2)', async () => {
+      expect(await mint('run', '--app', 'Not_An_Id', ...TARGETS)).toBe(2);
+      expect(err).toMatch(/apps\.0: is not a Kio app id/);
+    });
+  });
+
+  describe('plan', () => {
+    const plan: CyclePlan = {
+      createUsers: ['newapp'],
+      deleteUsers: [{ appId: 'gone', userName: 'gone' }],
+      repairBoundaries: [],
+      unmanagedUsers: [],
+      due: [
+        { appId: 'orders', work: ['password'] },
+        { appId: 'payments', work: ['password', 'access-key', 'retry-failed'] },
+      ],
+    };
+
+    it('runs a dry run to the end and prints its plan as a table', async () => {
+      aws.sfn.on(StartExecutionCommand).callsFake((input: { name: string; input: string }) => {
+        put(cycleKeys.plan(input.name), plan);
+        return { executionArn: execArn(input.name), startDate: at(0) };
+      });
+      progress({ status: 'SUCCEEDED', step: STATE.done });
+      expect(await mint('plan', ...TARGETS)).toBe(0);
+      const input = aws.sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+      expect(JSON.parse(input?.input ?? '{}')).toEqual({ dryRun: true });
+      expect(stdout()).toContain('Users to create (1): newapp');
+      expect(stdout()).toContain('Users to delete (1): gone (gone)');
+      expect(stdout()).toMatch(
+        /Apps due \(2\)\nAPP\s+WORK\norders\s+password\npayments\s+password, access-key, retry-failed/,
+      );
+
+      out = [];
+      expect(await mint('plan', '--json', ...TARGETS)).toBe(0);
+      expect(JSON.parse(stdout()).plan).toEqual(plan);
+    });
+
+    it('exits 1 when the dry run wrote no plan', async () => {
+      aws.sfn
+        .on(StartExecutionCommand)
+        .callsFake((input: { name: string }) => ({ executionArn: execArn(input.name), startDate: at(0) }));
+      progress({
+        status: 'FAILED',
+        step: STATE.listApps,
+        error: 'Mint.KioUnusable',
+        cause: 'Kio answered 503',
+      });
+      expect(await mint('plan', ...TARGETS)).toBe(1);
+      expect(err).toMatch(/FAILED \(Mint.KioUnusable: Kio answered 503\) without writing a plan/);
+    });
+  });
+
+  describe('redrive', () => {
+    beforeEach(() => {
+      aws.sfn.on(RedriveExecutionCommand).resolves({ redriveDate: at(2) });
+    });
+    const redriven = () =>
+      aws.sfn.commandCalls(RedriveExecutionCommand).map((c) => c.args[0].input.executionArn);
+
+    it('redrives the newest failed, timed-out or aborted execution', async () => {
+      executions(
+        { name: 'cycle-4', status: 'SUCCEEDED', start: 20 },
+        { name: 'cycle-3', status: 'TIMED_OUT', start: 10 },
+        { name: 'cycle-2', status: 'FAILED', start: 0 },
+      );
+      expect(await mint('redrive', ...TARGETS)).toBe(0);
+      expect(redriven()).toEqual([execArn('cycle-3')]);
+      expect(stdout()).toContain('Redriving cycle cycle-3');
+    });
+
+    it('redrives the cycle named, follows it, and ignores the stop of the run it redrove', async () => {
+      let call = 0;
+      aws.sfn.on(DescribeExecutionCommand).callsFake(() => {
+        call++;
+        // The first read still shows the failed run (stopped before the redrive); then the redrive succeeds.
+        return call === 1
+          ? { status: 'FAILED', startDate: at(0), stopDate: at(1) }
+          : call === 2
+            ? { status: 'RUNNING', startDate: at(0) }
+            : { status: 'SUCCEEDED', startDate: at(0), stopDate: at(3) };
+      });
+      aws.sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+      put(cycleKeys.report('cycle-2'), {
+        ...failedReport,
+        retry: { recovered: ['payments', 'billing'], outcomes: [] },
+      });
+      expect(await mint('redrive', 'cycle-2', '--wait', ...TARGETS)).toBe(0);
+      expect(redriven()).toEqual([execArn('cycle-2')]);
+      expect(call).toBe(3);
+      expect(stdout()).toMatch(/Cycle cycle-2 SUCCEEDED in 3m 0s: 1 rotated, 0 failed/);
+    });
+
+    it('says so when nothing failed (exit 0) and explains an execution that cannot be redriven (exit 2)', async () => {
+      executions({ name: 'cycle-4', status: 'SUCCEEDED', start: 20 });
+      expect(await mint('redrive', ...TARGETS)).toBe(0);
+      expect(stdout()).toContain('No failed, timed-out or aborted execution to redrive.');
+      expect(redriven()).toEqual([]);
+
+      aws.sfn
+        .on(RedriveExecutionCommand)
+        .rejects(awsError('ExecutionNotRedrivable', 'Execution is older than 14 days'));
+      expect(await mint('redrive', execArn('cycle-0'), ...TARGETS)).toBe(2);
+      expect(err).toMatch(
+        /ExecutionNotRedrivable: Execution is older than 14 days\. Start a new cycle instead: 'mint run'/,
+      );
+    });
+  });
+
+  describe('usage', () => {
+    it('exits 2 for an unknown command, an unknown flag or a flag of another command', async () => {
+      expect(await mint('rotate')).toBe(2);
+      expect(err).toMatch(/unknown command 'rotate'/);
+      expect(await mint('status', '--frobnicate')).toBe(2);
+      expect(err).toMatch(/Unknown option '--frobnicate'/);
+      expect(await mint('status', '--force', ...TARGETS)).toBe(2);
+      expect(err).toMatch(/--force does not apply to 'mint status'/);
+      expect(aws.sfn.calls()).toHaveLength(0);
+    });
+
+    it('prints help with exit 0 when asked, 2 when no command is given', async () => {
+      expect(await mint('--help')).toBe(0);
+      expect(stdout()).toMatch(/^Usage: mint <command>/);
+      expect(await mint()).toBe(2);
+    });
+  });
+});
