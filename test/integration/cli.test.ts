@@ -1,0 +1,104 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { CreateStateMachineCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import type { StatusDocument } from '../../lambdas/core/app-status';
+import { type LocalMint, startLocalMint } from '../../local/local-mint';
+import { LOCAL_REGION } from '../../local/stack';
+
+const ROOT = join(__dirname, '..', '..');
+
+/**
+ * `npx mint` (the bin file, through tsx, in its own process) against the local runner's moto: S3 holds
+ * what real cycles wrote, and moto's Step Functions API stands in for the deployed state machine. moto
+ * records executions but does not run them, and has no RedriveExecution: unit tests cover those paths.
+ */
+describe('mint CLI against the local runner on moto', () => {
+  let mint: LocalMint;
+  let stateMachineArn: string;
+  let sfn: SFNClient;
+  const env = () => ({
+    ...process.env,
+    AWS_ENDPOINT_URL: mint.endpoint,
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: 'mint-local',
+    AWS_SECRET_ACCESS_KEY: 'mint-local',
+    MINT_STATE_MACHINE_ARN: stateMachineArn,
+    MINT_BUCKET: mint.bucket,
+  });
+  const cli = (...args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [join(ROOT, 'cli', 'mint.cjs'), ...args], {
+        cwd: ROOT,
+        env: env(),
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+
+  beforeAll(async () => {
+    mint = await startLocalMint({
+      apps: [
+        { id: 'orders', team_id: 't', name: 'Orders', active: true },
+        { id: 'payments', team_id: 't', name: 'Payments', active: true },
+      ],
+    });
+    // The first cycle creates the users; the second one's status shows what the first rotated.
+    expect((await mint.cycle()).status).toBe('SUCCEEDED');
+    expect((await mint.cycle()).status).toBe('SUCCEEDED');
+    sfn = new SFNClient({ endpoint: mint.endpoint, region: LOCAL_REGION });
+    const created = await sfn.send(
+      new CreateStateMachineCommand({
+        name: 'MintCycle',
+        definition: JSON.stringify(mint.definition),
+        roleArn: 'arn:aws:iam::123456789012:role/mint-cycle',
+      }),
+    );
+    stateMachineArn = created.stateMachineArn ?? '';
+  });
+  afterAll(async () => {
+    sfn?.destroy();
+    await mint?.stop();
+  });
+
+  it('shows every app from the status document the cycles wrote', async () => {
+    const json = await cli('status', '--json');
+    expect(json).toMatchObject({ code: 0 });
+    const view = JSON.parse(json.stdout) as { cycles: unknown[]; status: StatusDocument };
+    expect(view.cycles).toEqual([]);
+    expect(view.status.apps.map((a) => [a.appId, a.state, a.consecutiveFailures])).toEqual([
+      ['orders', 'ok', 0],
+      ['payments', 'ok', 0],
+    ]);
+    expect(view.status.apps.every((a) => a.passwordRotatedAt && a.keyRotatedAt)).toBe(true);
+
+    const table = await cli('status');
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/Apps: 2, 0 failing/);
+    expect(table.stdout).toMatch(/^orders\s+ok\s+0\s+\d{4}-/m);
+  });
+
+  it('starts an emergency rotation on the state machine with the workflow input', async () => {
+    const run = await cli('run', '--app', 'orders', '--force', '--revoke-previous');
+    expect(run).toMatchObject({ code: 0 });
+    const listed = await sfn.send(new ListExecutionsCommand({ stateMachineArn }));
+    expect(listed.executions?.map((e) => e.name)).toEqual([expect.stringMatching(/^manual-/)]);
+    expect(run.stdout).toContain(listed.executions?.[0]?.executionArn);
+
+    const status = await cli('status', 'orders');
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/state:\s+ok/);
+  });
+
+  it('exits 2 with the reason when the bucket does not exist', async () => {
+    const missing = await cli('status', '--bucket', 'no-such-bucket');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/NoSuchBucket.*Check --state-machine-arn and --bucket/);
+  });
+});
