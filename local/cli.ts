@@ -103,6 +103,10 @@ export async function main(argv: string[]): Promise<number> {
       print(
         `  AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws --endpoint-url ${mint.endpoint} s3 ls s3://${mint.bucket} --recursive`,
       );
+      const stateMachineArn = await mint.registerStateMachine();
+      print(
+        `  AWS_ENDPOINT_URL=${mint.endpoint} AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_REGION=${process.env.AWS_REGION} npx mint status --bucket ${mint.bucket} --state-machine-arn ${stateMachineArn}`,
+      );
       print('Press Ctrl-C to stop it.');
       await new Promise(() => undefined);
     }

@@ -1,9 +1,11 @@
+import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { type CycleRun, provisionResource, type RunCycleOptions, runCycle } from './engine';
 import { type KioStub, startKioStub } from './kio-stub';
 import { resetMoto, startMoto } from './moto';
 import {
   cdkJsonContext,
+  LOCAL_ACCOUNT,
   LOCAL_REGION,
   lambdaEnvironment,
   type ReferencedResource,
@@ -35,6 +37,11 @@ export interface LocalMint {
   definition: Record<string, unknown>;
   /** Executes one cycle of the synthesized state machine. */
   cycle(input?: unknown, options?: RunCycleOptions): Promise<CycleRun>;
+  /**
+   * Registers the definition with the endpoint's Step Functions API (moto records executions but does
+   * not run them), so `npx mint` has a state machine to list and start; returns its ARN.
+   */
+  registerStateMachine(): Promise<string>;
   /** Empties the moto account and creates the bucket and boundary again: a clean slate for a test. */
   reset(): Promise<void>;
   /** Stops what this run started and restores the process environment. */
@@ -128,6 +135,21 @@ export async function startLocalMint(options: LocalMintOptions = {}): Promise<Lo
       template,
       definition,
       cycle: (input = {}, cycleOptions = {}) => runCycle(definition, input, cycleOptions),
+      registerStateMachine: async () => {
+        const sfn = new SFNClient({ endpoint, region: process.env.AWS_REGION });
+        try {
+          const created = await sfn.send(
+            new CreateStateMachineCommand({
+              name: 'MintCycle',
+              definition: JSON.stringify(definition),
+              roleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/mint-cycle`,
+            }),
+          );
+          return created.stateMachineArn ?? '';
+        } finally {
+          sfn.destroy();
+        }
+      },
       reset: async () => {
         await resetMoto(endpoint);
         await provision();

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { CreateStateMachineCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { StatusDocument } from '../../lambdas/core/app-status';
 import { type LocalMint, startLocalMint } from '../../local/local-mint';
 import { LOCAL_REGION } from '../../local/stack';
@@ -52,15 +52,8 @@ describe('mint CLI against the local runner on moto', () => {
     // The first cycle creates the users; the second one's status shows what the first rotated.
     expect((await mint.cycle()).status).toBe('SUCCEEDED');
     expect((await mint.cycle()).status).toBe('SUCCEEDED');
+    stateMachineArn = await mint.registerStateMachine();
     sfn = new SFNClient({ endpoint: mint.endpoint, region: LOCAL_REGION });
-    const created = await sfn.send(
-      new CreateStateMachineCommand({
-        name: 'MintCycle',
-        definition: JSON.stringify(mint.definition),
-        roleArn: 'arn:aws:iam::123456789012:role/mint-cycle',
-      }),
-    );
-    stateMachineArn = created.stateMachineArn ?? '';
   });
   afterAll(async () => {
     sfn?.destroy();
