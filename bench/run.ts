@@ -183,7 +183,7 @@ async function main(): Promise<number> {
     ),
   );
   out.push(
-    '\nPer rotated app (10 %-due cycle minus idle cycle, per app it rotated; wall: whole cycle / apps):\n',
+    '\nPer rotated app (the 10 %-due cycle and the next one, which records it in the status document, minus two idle cycles, per app rotated; wall: whole cycle / apps):\n',
   );
   out.push(
     table(
