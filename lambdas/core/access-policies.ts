@@ -37,6 +37,8 @@ export interface BucketPolicyInput {
 }
 
 const ANYONE = { AWS: '*' };
+/** An IAM policy variable, resolved by AWS per request: the caller's account id. */
+const PRINCIPAL_ACCOUNT = ['$', '{aws:PrincipalAccount}'].join('');
 
 /** Every way to create, change, tag or delete an object or its ACL. */
 export const OBJECT_WRITE_ACTIONS = [
@@ -94,7 +96,7 @@ export function bucketPolicyStatements(input: BucketPolicyInput): PolicyStatemen
             Resource: credentialsObjectsArn(bucketArn),
             Condition: {
               StringEquals: { 'aws:PrincipalOrgID': input.organizationId },
-              StringLike: { [`s3:ExistingObjectTag/${READERS_TAG}`]: '*${aws:PrincipalAccount}*' },
+              StringLike: { [`s3:ExistingObjectTag/${READERS_TAG}`]: `*${PRINCIPAL_ACCOUNT}*` },
             },
           },
         ]
