@@ -38,7 +38,8 @@ export interface BucketPolicyInput {
 
 const ANYONE = { AWS: '*' };
 /** An IAM policy variable, resolved by AWS per request: the caller's account id. */
-const PRINCIPAL_ACCOUNT = ['$', '{aws:PrincipalAccount}'].join('');
+// biome-ignore lint/suspicious/noTemplateCurlyInString: IAM's policy-variable syntax, not a JS template.
+const PRINCIPAL_ACCOUNT = '${aws:PrincipalAccount}';
 
 /** Every way to create, change, tag or delete an object or its ACL. */
 export const OBJECT_WRITE_ACTIONS = [
