@@ -56,6 +56,10 @@ export const mintConfigSchema = z
     tracing: boolean.default(false),
     alarmEmails: emailList.default([]),
     noSuccessAlarmMinutes: z.coerce.number().int().min(10).max(1440).default(60),
+    ownerOrganizationId: z
+      .string()
+      .regex(/^o-[a-z0-9]{10,32}$/, 'must be an AWS Organizations id such as o-a1b2c3d4e5')
+      .optional(),
   })
   .strict()
   .superRefine((c, ctx) => {

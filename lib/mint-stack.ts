@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { MintConfig } from './config';
 import { CycleAlarms } from './cycle-alarms';
 import { CycleSchedule } from './cycle-schedule';
+import { OwnerAccess } from './owner-access';
 import { RotationWorkflow } from './rotation-workflow';
 import { SecretsBucket } from './secrets-bucket';
 import { ServiceUserBoundary } from './service-user-boundary';
@@ -33,6 +34,12 @@ export class MintStack extends Stack {
       key: this.secrets.key,
       boundaryArn,
     });
+    new OwnerAccess(this, 'OwnerAccess', {
+      bucket: this.secrets.bucket,
+      key: this.secrets.key,
+      organizationId: config.ownerOrganizationId,
+      mintRoles: Object.values(this.workflow.functions).flatMap((fn) => (fn.role ? [fn.role] : [])),
+    });
     this.schedule = new CycleSchedule(this, 'Schedule', {
       stateMachine: this.workflow.stateMachine,
       expression: config.schedule,
@@ -50,6 +57,10 @@ export class MintStack extends Stack {
     new CfnOutput(this, 'BucketName', {
       value: this.secrets.bucket.bucketName,
       description: 'Where credentials.json files are published',
+    });
+    new CfnOutput(this, 'KeyArn', {
+      value: this.secrets.key.keyArn,
+      description: "Owners' read roles need kms:Decrypt on this key (through S3)",
     });
     new CfnOutput(this, 'StateMachineArn', {
       value: this.workflow.stateMachine.stateMachineArn,

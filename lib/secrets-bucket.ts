@@ -12,7 +12,8 @@ export interface SecretsBucketProps {
 
 /**
  * The bucket applications read their credentials from: KMS-encrypted with a rotating customer-managed
- * key, versioned (a bad publish can be rolled back) with a short noncurrent expiry, private, TLS-only.
+ * key, versioned (a bad publish can be rolled back) with a short noncurrent expiry, private. Its
+ * policy (TLS only, who reads what) is the OwnerAccess construct's.
  */
 export class SecretsBucket extends Construct {
   readonly bucket: s3.Bucket;
@@ -43,7 +44,7 @@ export class SecretsBucket extends Construct {
       bucketKeyEnabled: true,
       versioned: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
+      // TLS-only is one statement of the bucket policy the OwnerAccess construct writes.
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'secrets-bucket/',

@@ -1,7 +1,8 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
-import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { Bucket, type CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { bucketPolicyStatements, keyPolicyStatements } from '../../lambdas/core/access-policies';
 import { loadMintConfig } from '../../lib/config';
 import { MintStack } from '../../lib/mint-stack';
 import { renderDefinition, synthMint } from '../support/workflow-harness';
@@ -13,7 +14,10 @@ describe('MintStack', () => {
   it('passes cdk-nag AwsSolutions at synth, every remaining finding acknowledged with a reason', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     new MintStack(app, 'Mint', {
-      config: loadMintConfig({ 'mint:kioUrl': 'https://kio.example.com' }),
+      config: loadMintConfig({
+        'mint:kioUrl': 'https://kio.example.com',
+        'mint:ownerOrganizationId': 'o-mint0example',
+      }),
       env: { account: '111111111111', region: 'eu-central-1' },
     });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
@@ -72,6 +76,69 @@ describe('MintStack', () => {
           }),
         ]),
       },
+    });
+  });
+
+  describe('who can read what', () => {
+    const ORG = 'o-mint0example';
+    const withOrg = synthMint({ 'mint:ownerOrganizationId': ORG });
+    const statementsOf = (type: string, property: string) =>
+      Object.values(withOrg.template.findResources(type)).flatMap(
+        (r) => (r.Properties as Record<string, { Statement: { Sid?: string }[] }>)[property]?.Statement ?? [],
+      );
+
+    it('deploys exactly the bucket and key statements the policy-evaluation tests evaluate', () => {
+      const { stack } = withOrg;
+      const expectedBucket = stack.resolve(
+        bucketPolicyStatements({
+          bucketArn: stack.secrets.bucket.bucketArn,
+          organizationId: ORG,
+          mintAccountId: stack.account,
+          mintRoleArns: Object.values(stack.workflow.functions).flatMap((fn) =>
+            fn.role ? [fn.role.roleArn] : [],
+          ),
+        }),
+      ) as { Sid: string }[];
+      const bucketId = stack.getLogicalId(stack.secrets.bucket.node.defaultChild as CfnBucket);
+      const [policy] = Object.values(
+        withOrg.template.findResources('AWS::S3::BucketPolicy', {
+          Properties: { Bucket: { Ref: bucketId } },
+        }),
+      );
+      const deployedBucket = (policy?.Properties as { PolicyDocument: { Statement: { Sid?: string }[] } })
+        .PolicyDocument.Statement;
+      expect(deployedBucket).toHaveLength(expectedBucket.length);
+      for (const statement of expectedBucket) {
+        expect(deployedBucket.find((s) => s.Sid === statement.Sid)).toEqual(statement);
+      }
+      const expectedKey = stack.resolve(
+        keyPolicyStatements({ region: stack.region, organizationId: ORG }),
+      ) as {
+        Sid: string;
+      }[];
+      const deployedKey = statementsOf('AWS::KMS::Key', 'KeyPolicy');
+      for (const statement of expectedKey) {
+        expect(deployedKey.find((s) => s.Sid === statement.Sid)).toEqual(statement);
+      }
+    });
+
+    it('grants no account outside Mint without an organization', () => {
+      const sids = (type: string, property: string, t = template) =>
+        Object.values(t.findResources(type)).flatMap((r) =>
+          (
+            (r.Properties as Record<string, { Statement: { Sid?: string; Effect: string }[] }>)[property]
+              ?.Statement ?? []
+          )
+            .filter((s) => s.Effect === 'Allow')
+            .map((s) => s.Sid),
+        );
+      expect(sids('AWS::S3::BucketPolicy', 'PolicyDocument')).toEqual([]);
+      expect(sids('AWS::KMS::Key', 'KeyPolicy')).not.toContain(
+        'OwnerAccountsDecryptTheirCredentialsThroughS3',
+      );
+      expect(sids('AWS::S3::BucketPolicy', 'PolicyDocument', withOrg.template)).toEqual([
+        'OwnerAccountsReadTheirAppsCredentials',
+      ]);
     });
   });
 
