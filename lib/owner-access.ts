@@ -34,7 +34,10 @@ export class OwnerAccess extends Construct {
     for (const statement of bucketStatements) {
       props.bucket.addToResourcePolicy(iam.PolicyStatement.fromJson(statement));
     }
-    for (const statement of keyPolicyStatements({ region: stack.region, organizationId: props.organizationId })) {
+    for (const statement of keyPolicyStatements({
+      region: stack.region,
+      organizationId: props.organizationId,
+    })) {
       props.key.addToResourcePolicy(iam.PolicyStatement.fromJson(statement));
     }
   }

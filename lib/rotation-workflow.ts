@@ -315,6 +315,10 @@ export class RotationWorkflow extends Construct {
     objects(f.rotateBatch, 'CycleFiles', ['s3:GetObject', 's3:PutObject'], '_mint/cycles/*');
     objects(f.rotateBatch, 'StageAndPublish', ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], '*');
     objects(f.reconcile, 'DeleteRemovedAppsEveryVersion', ['s3:DeleteObject', 's3:DeleteObjectVersion'], '*');
+    // Reader accounts are object tags: rotation publishes with them, Reconcile retags on owner changes.
+    objects(f.rotateBatch, 'PublishWithReaderTag', ['s3:PutObjectTagging'], '*/credentials.json');
+    objects(f.reconcile, 'RetagReaders', ['s3:PutObjectTagging'], '*/credentials.json');
+    objects(f.reconcile, 'ReadOwnerMapping', ['s3:GetObject'], '_mint/owners.json');
     f.reconcile.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'ListVersions',
@@ -390,6 +394,8 @@ export class RotationWorkflow extends Construct {
       cycle:
         "Per-cycle working files under _mint/cycles/ in Mint's own bucket; their names are made per execution.",
       apps: "Every app prefix in Mint's own bucket (one per Kio app, unknown at deploy time) plus _mint/pending/.",
+      readers:
+        "Reader tags on each app's credentials.json (app ids are unknown at deploy time), only that file.",
       users: "Only users under Mint's IAM path; user names are app ids, unknown at deploy time.",
       account:
         'iam:GetAccountAuthorizationDetails and iam:GetAccountPasswordPolicy support only Resource "*".',
@@ -409,14 +415,26 @@ export class RotationWorkflow extends Construct {
     acknowledgeFindings(
       f.reconcile,
       'AwsSolutions-IAM5',
-      [`Resource::${bucketArn}/_mint/cycles/*`, `Resource::${bucketArn}/*`, usersFinding, 'Resource::*'],
-      `${reasons.cycle} ${reasons.apps} ${reasons.users} ${reasons.account}`,
+      [
+        `Resource::${bucketArn}/_mint/cycles/*`,
+        `Resource::${bucketArn}/*`,
+        `Resource::${bucketArn}/*/credentials.json`,
+        usersFinding,
+        'Resource::*',
+      ],
+      `${reasons.cycle} ${reasons.apps} ${reasons.readers} ${reasons.users} ${reasons.account}`,
     );
     acknowledgeFindings(
       f.rotateBatch,
       'AwsSolutions-IAM5',
-      [`Resource::${bucketArn}/_mint/cycles/*`, `Resource::${bucketArn}/*`, usersFinding, 'Resource::*'],
-      `${reasons.cycle} ${reasons.apps} ${reasons.users} ${reasons.account}`,
+      [
+        `Resource::${bucketArn}/_mint/cycles/*`,
+        `Resource::${bucketArn}/*`,
+        `Resource::${bucketArn}/*/credentials.json`,
+        usersFinding,
+        'Resource::*',
+      ],
+      `${reasons.cycle} ${reasons.apps} ${reasons.readers} ${reasons.users} ${reasons.account}`,
     );
   }
 }

@@ -4,6 +4,7 @@ import {
   GetObjectCommand,
   ListObjectVersionsCommand,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 
@@ -45,11 +46,35 @@ export class BucketStore {
     return this.putText(key, typeof value === 'string' ? value : JSON.stringify(value));
   }
 
-  async putText(key: string, body: string): Promise<string | undefined> {
+  /** Writes text, with `tags` as the new version's object tags when given; returns the version id. */
+  async putText(key: string, body: string, tags?: Record<string, string>): Promise<string | undefined> {
     const result = await this.s3.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json' }),
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: body,
+        ContentType: 'application/json',
+        ...(tags ? { Tagging: new URLSearchParams(tags).toString() } : {}),
+      }),
     );
     return result.VersionId;
+  }
+
+  /** Replaces the current version's object tags; false when the object does not exist (yet). */
+  async tagObject(key: string, tags: Record<string, string>): Promise<boolean> {
+    try {
+      await this.s3.send(
+        new PutObjectTaggingCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Tagging: { TagSet: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof Error && (error.name === 'NoSuchKey' || error.name === 'NotFound')) return false;
+      throw error;
+    }
   }
 
   async delete(key: string): Promise<void> {

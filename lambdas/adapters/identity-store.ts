@@ -28,7 +28,8 @@ export interface NewAccessKey {
  */
 export interface IdentityStore {
   listServiceUsers(): Promise<ServiceUser[]>;
-  createServiceUser(appId: string): Promise<ServiceUser>;
+  /** Creates the app's user with its `mint:app-id` tag and `tags` (set in the same call). */
+  createServiceUser(appId: string, tags?: Record<string, string>): Promise<ServiceUser>;
   /** Deletes access keys, login profile, then the user. Missing pieces are not an error. */
   deleteServiceUser(userName: string): Promise<void>;
   setPermissionsBoundary(userName: string): Promise<void>;
@@ -83,8 +84,8 @@ export class IamIdentityStore implements IdentityStore {
     return users;
   }
 
-  async createServiceUser(appId: string): Promise<ServiceUser> {
-    const tags = { [TAG.appId]: appId };
+  async createServiceUser(appId: string, extraTags: Record<string, string> = {}): Promise<ServiceUser> {
+    const tags = { ...extraTags, [TAG.appId]: appId };
     const result = await this.iam.send(
       new CreateUserCommand({
         UserName: appId,

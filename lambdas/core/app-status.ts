@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { MINT_PREFIX } from './cycle';
+import { READERS_TAG } from './owners';
 import { readMarks } from './service-users';
 
 /** Where on-call (and `mint status`) find every app's state: one document for the whole fleet. */
@@ -17,6 +18,8 @@ const appStatusSchema = z.object({
   state: z.enum(['ok', 'failing', 'new']),
   passwordRotatedAt: z.string().optional(),
   keyRotatedAt: z.string().optional(),
+  /** The AWS accounts that may read the app's credentials.json; none means nobody outside Mint's can. */
+  readers: z.array(z.string()).default([]),
   /** Failed attempts in a row (a cycle's first pass and its retry pass are two attempts). */
   consecutiveFailures: z.number(),
   /** The latest failure, also after the app recovered: when, at which step, the error without secrets. */
@@ -57,6 +60,7 @@ export function buildStatusDocument(input: {
       state: marks.consecutiveFailures > 0 ? 'failing' : rotated ? 'ok' : 'new',
       ...(marks.passwordRotatedAt ? { passwordRotatedAt: marks.passwordRotatedAt.toISOString() } : {}),
       ...(marks.keyRotatedAt ? { keyRotatedAt: marks.keyRotatedAt.toISOString() } : {}),
+      readers: user.tags[READERS_TAG] ? (user.tags[READERS_TAG] ?? '').split(' ') : [],
       consecutiveFailures: marks.consecutiveFailures,
       ...(marks.lastFailure ? { lastFailure: marks.lastFailure } : {}),
     });
@@ -64,7 +68,7 @@ export function buildStatusDocument(input: {
   for (const failure of input.failures) {
     const known = apps.get(failure.appId);
     apps.set(failure.appId, {
-      ...(known ?? { appId: failure.appId, consecutiveFailures: 0 }),
+      ...(known ?? { appId: failure.appId, readers: [], consecutiveFailures: 0 }),
       state: 'failing',
       // A user that does not exist cannot carry a count: its first failure shows as 1.
       consecutiveFailures: (known?.consecutiveFailures ?? 0) + 1,

@@ -15,6 +15,12 @@ export interface CyclePlan {
     appId: string;
     work: ('password' | 'access-key' | 'retire-previous-key' | 'resume' | 'retry-failed')[];
   }[];
+  /** Apps whose reader accounts would change (`from` → `to`), by the owner mapping. */
+  grantChanges: { appId: string; from: string[]; to: string[] }[];
+  /** Active apps that no account outside Mint's could read. */
+  unreadableApps: string[];
+  /** Why the owner mapping would not be applied (then no grant changes). */
+  ownersError?: string;
 }
 
 export function describeCyclePlan(
@@ -22,7 +28,10 @@ export function describeCyclePlan(
   due: readonly DueApp[],
   policy: RotationPolicy,
   now: Date,
-  options: DueOptions,
+  options: DueOptions & {
+    grants?: { changes: CyclePlan['grantChanges']; unreadable: string[] };
+    ownersError?: string;
+  },
 ): CyclePlan {
   return {
     createUsers: [...plan.create],
@@ -30,6 +39,9 @@ export function describeCyclePlan(
     ...(plan.deletionsBlocked ? { deletionsBlocked: plan.deletionsBlocked } : {}),
     repairBoundaries: plan.repairBoundary.map((ref) => ref.appId),
     unmanagedUsers: [...plan.unmanaged],
+    grantChanges: options.grants?.changes ?? [],
+    unreadableApps: options.grants?.unreadable ?? [],
+    ...(options.ownersError ? { ownersError: options.ownersError } : {}),
     due: due.map((app) => {
       const work = dueWork(readMarks(app.tags), policy, now, options);
       return {

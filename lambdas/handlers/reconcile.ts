@@ -6,6 +6,8 @@ import { chunk, cycleKeys } from '../core/cycle';
 import { describeCyclePlan } from '../core/cycle-plan';
 import { planDueApps } from '../core/due';
 import { METRICS } from '../core/metrics';
+import { OWNERS_KEY, READERS_TAG, readersOf, readersTagValue } from '../core/owners';
+import { type GrantChange, grantOwnerAccess, readOwnerMapping } from '../services/grant-owner-access';
 import { reconcileServiceUsers } from '../services/reconcile-service-users';
 import { writeStatusIfChanged } from '../services/write-status';
 import { appsRefSchema, type BatchRef, cycleSchema, parseEvent } from './events';
@@ -26,6 +28,15 @@ export interface ReconcileResultRef {
   unmanagedUsers: string[];
   failureCount: number;
   failures: { appId: string; step: string; error: string }[];
+  /** Reader accounts changed this cycle, and active apps no account outside Mint's can read. */
+  grants: {
+    changed: number;
+    changes: GrantChange[];
+    unreadableCount: number;
+    unreadable: string[];
+    /** Why `_mint/owners.json` was not applied: then no grant changed. */
+    ownersError?: string;
+  };
   dryRun: boolean;
   /** A dry run's full plan (`_mint/cycles/<id>/plan.json`). */
   planKey?: string;
@@ -41,33 +52,64 @@ export async function reconcile(event: unknown): Promise<ReconcileResultRef> {
   const runtime = getRuntime();
   const { settings } = runtime;
   const kio = (await runtime.bucket.getJson(apps.key)) as ParsedApps;
+  const owners = await readOwnerMapping(runtime.bucket);
+  const teams = new Map(kio.apps.map((app) => [app.id, app.teamId]));
+  const newUserTags = (appId: string): Record<string, string> => {
+    if (!('mapping' in owners)) return {};
+    const readers = readersOf({ id: appId, teamId: teams.get(appId) ?? '' }, owners.mapping);
+    return { [READERS_TAG]: readersTagValue(readers) };
+  };
   const result = await reconcileServiceUsers(runtime, {
     kio,
     boundaryArn: settings.boundaryArn,
     maxDeletions: settings.maxDeletionsPerCycle,
     onlyApps: cycle.options.apps,
     dryRun: cycle.options.dryRun,
+    newUserTags,
   });
   if (result.plan.deletionsBlocked) {
     logger.error('deletions blocked by the per-cycle cap; nothing was deleted', {
       ...result.plan.deletionsBlocked,
     });
   }
-  for (const failure of result.failures) logger.error('service user not reconciled', failure);
+  // An unusable owner mapping changes no grant: applying part of it could revoke a whole team.
+  const grants =
+    'mapping' in owners
+      ? await grantOwnerAccess(runtime, {
+          apps: kio.apps,
+          users: result.users,
+          owners: owners.mapping,
+          dryRun: cycle.options.dryRun,
+        })
+      : undefined;
+  const users = grants?.users ?? result.users;
+  const failures = [
+    ...result.failures,
+    ...(grants?.failures ?? []),
+    ...('error' in owners ? [{ appId: OWNERS_KEY, step: 'read-owners', error: owners.error }] : []),
+  ];
+  for (const failure of failures) logger.error('service user not reconciled', failure);
+  if (grants && grants.unreadable.length > 0) {
+    logger.warn('apps no account outside Mint can read: their team has no owner account', {
+      count: grants.unreadable.length,
+      apps: grants.unreadable.slice(0, REPORTED),
+    });
+  }
   if (!cycle.options.dryRun) {
     // Every app's state as of this cycle's start: the previous cycles' attempts, counted on the users.
+    const granted = new Map(users.map((user) => [user.appId, user.tags]));
     await writeStatusIfChanged(
       runtime.bucket,
       buildStatusDocument({
-        users: result.managed,
-        failures: result.failures,
+        users: result.managed.map((user) => ({ ...user, tags: granted.get(user.appId) ?? user.tags })),
+        failures: [...result.failures, ...(grants?.failures ?? [])],
         cycle: cycle.id,
         now: runtime.now(),
       }),
     );
   }
 
-  const due = planDueApps(result.users, settings.policy, runtime.now(), {
+  const due = planDueApps(users, settings.policy, runtime.now(), {
     force: cycle.options.force,
     revokePrevious: cycle.options.revokePrevious,
     onlyApps: cycle.options.apps,
@@ -80,6 +122,8 @@ export async function reconcile(event: unknown): Promise<ReconcileResultRef> {
       describeCyclePlan(result.plan, due, settings.policy, runtime.now(), {
         force: cycle.options.force,
         revokePrevious: cycle.options.revokePrevious,
+        grants: grants ? { changes: grants.changes, unreadable: grants.unreadable } : undefined,
+        ownersError: 'error' in owners ? owners.error : undefined,
       }),
     );
   }
@@ -98,6 +142,8 @@ export async function reconcile(event: unknown): Promise<ReconcileResultRef> {
   metrics.addMetric('UsersDeleted', MetricUnit.Count, result.deleted.length);
   metrics.addMetric(METRICS.deletionsBlocked, MetricUnit.Count, result.plan.deletionsBlocked ? 1 : 0);
   metrics.addMetric('AppsDue', MetricUnit.Count, due.length);
+  metrics.addMetric('GrantsChanged', MetricUnit.Count, grants?.changes.length ?? 0);
+  if (grants) metrics.addMetric('AppsUnreadable', MetricUnit.Count, grants.unreadable.length);
   return {
     batches,
     due: due.length,
@@ -108,8 +154,15 @@ export async function reconcile(event: unknown): Promise<ReconcileResultRef> {
     toDelete: result.plan.delete.length,
     ...(result.plan.deletionsBlocked ? { deletionsBlocked: result.plan.deletionsBlocked } : {}),
     unmanagedUsers: result.plan.unmanaged.slice(0, REPORTED),
-    failureCount: result.failures.length,
-    failures: result.failures.slice(0, REPORTED),
+    failureCount: failures.length,
+    failures: failures.slice(0, REPORTED),
+    grants: {
+      changed: grants?.changes.length ?? 0,
+      changes: (grants?.changes ?? []).slice(0, REPORTED),
+      unreadableCount: grants?.unreadable.length ?? 0,
+      unreadable: (grants?.unreadable ?? []).slice(0, REPORTED),
+      ...('error' in owners ? { ownersError: owners.error } : {}),
+    },
     dryRun: cycle.options.dryRun,
     ...(planKey ? { planKey } : {}),
   };

@@ -18,6 +18,15 @@ const eventSchema = z.object({
     failureCount: z.number(),
     failures: z.array(z.object({ appId: z.string(), step: z.string(), error: z.string() })),
     deletionsBlocked: z.object({ wanted: z.number(), cap: z.number() }).optional(),
+    grants: z
+      .object({
+        changed: z.number(),
+        changes: z.array(z.object({ appId: z.string(), from: z.array(z.string()), to: z.array(z.string()) })),
+        unreadableCount: z.number(),
+        unreadable: z.array(z.string()),
+        ownersError: z.string().optional(),
+      })
+      .optional(),
     dryRun: z.boolean(),
   }),
   /** RotateDueApps' results, one per batch in order: inline batches carry their outcomes. */
@@ -40,7 +49,10 @@ export interface ReportResult {
   failures: string[];
 }
 
-/** Names the users that could not be created or deleted, with step and error, within a Fail cause's size. */
+/**
+ * Names the users that could not be created, deleted or granted, or the owner mapping that could not be
+ * applied, with step and error, within a Fail cause's size.
+ */
 export function reconcileCause(
   count: number,
   failures: { appId: string; step: string; error: string }[],
@@ -48,7 +60,7 @@ export function reconcileCause(
   if (count === 0) return '';
   const listed = failures.map((f) => `${f.appId} (${f.step}: ${f.error})`).join('; ');
   const more = count > failures.length ? ` and ${count - failures.length} more (see the cycle report)` : '';
-  return `${count} service user(s) could not be created or deleted: ${listed}${more}. The next cycle retries them.`;
+  return `${count} service user(s) or access grant(s) not reconciled: ${listed}${more}. The next cycle retries them.`;
 }
 
 /** Gathers every app's outcome, writes the cycle report and prepares the retry of failed apps. */

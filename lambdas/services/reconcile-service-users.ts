@@ -12,6 +12,8 @@ export interface ReconcileRequest {
   maxDeletions: number;
   onlyApps?: readonly string[];
   dryRun: boolean;
+  /** Tags a new user is created with (its reader accounts), so it needs no tag call of its own. */
+  newUserTags?: (appId: string) => Record<string, string>;
 }
 
 export interface ManagedUser extends ServiceUser {
@@ -86,7 +88,7 @@ export async function reconcileServiceUsers(
 
   for (const appId of plan.create) {
     await attempt(appId, 'create-user', async () => {
-      const user = await ports.identity.createServiceUser(appId);
+      const user = await ports.identity.createServiceUser(appId, request.newUserTags?.(appId));
       activeUsers.set(appId, { ...user, appId });
       managed.set(appId, { ...user, appId });
       result.created.push(appId);

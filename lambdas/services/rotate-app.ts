@@ -9,6 +9,7 @@ import {
 import { cycleKeys } from '../core/cycle';
 import { type DueApp, dueWork, type RotationPolicy } from '../core/due';
 import { describeError } from '../core/errors';
+import { READERS_TAG } from '../core/owners';
 import type { PasswordPolicy } from '../core/password';
 import { type PendingRotation, planRotation } from '../core/rotation-plan';
 import { failureTags, readMarks, TAG } from '../core/service-users';
@@ -168,9 +169,11 @@ async function attemptRotation(
         );
       }
       step = 'publish';
+      // The new version carries the app's reader accounts: without the tag, nobody outside could read it.
       outcome.credentialsVersionId = await ports.bucket.putText(
         credentialsKey(app.appId),
         serializeCredentials(document),
+        { [READERS_TAG]: app.tags[READERS_TAG] ?? '' },
       );
       outcome.status = 'rotated';
       outcome.passwordChanged = pending.newPassword;

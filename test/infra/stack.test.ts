@@ -105,8 +105,9 @@ describe('MintStack', () => {
           Properties: { Bucket: { Ref: bucketId } },
         }),
       );
-      const deployedBucket = (policy?.Properties as { PolicyDocument: { Statement: { Sid?: string }[] } })
-        .PolicyDocument.Statement;
+      const deployedBucket =
+        (policy?.Properties as { PolicyDocument: { Statement: { Sid?: string }[] } } | undefined)
+          ?.PolicyDocument.Statement ?? [];
       expect(deployedBucket).toHaveLength(expectedBucket.length);
       for (const statement of expectedBucket) {
         expect(deployedBucket.find((s) => s.Sid === statement.Sid)).toEqual(statement);

@@ -30,6 +30,8 @@ export class FakeAws {
   readonly account = '111111111111';
   users = new Map<string, FakeUser>();
   objects = new Map<string, { body: string; version: number }[]>();
+  /** The current version's object tags, by key. */
+  objectTags = new Map<string, Record<string, string>>();
   calls: string[] = [];
   private keySeq = 0;
   private injected: { command: string; error: Error; when?: (input: Record<string, unknown>) => boolean }[] =
@@ -227,7 +229,15 @@ export class FakeAws {
       const versions = this.objects.get(key) ?? [];
       versions.push({ body: String(input.Body), version: versions.length + 1 });
       this.objects.set(key, versions);
+      this.objectTags.set(key, Object.fromEntries(new URLSearchParams(String(input.Tagging ?? ''))));
       return { VersionId: `v${versions.length}` };
+    });
+    this.on(s3, S3.PutObjectTaggingCommand, 'PutObjectTagging', (input) => {
+      const key = String(input.Key);
+      if (this.object(key) === undefined) throw awsError('NoSuchKey', 'The specified key does not exist.');
+      const tags = ((input.Tagging as S3.Tagging).TagSet ?? []) as S3.Tag[];
+      this.objectTags.set(key, Object.fromEntries(tags.map((t) => [String(t.Key), String(t.Value)])));
+      return { VersionId: `v${this.objects.get(key)?.length}` };
     });
     this.on(s3, S3.GetObjectCommand, 'GetObject', (input) => {
       const body = this.object(String(input.Key));
@@ -236,6 +246,7 @@ export class FakeAws {
     });
     this.on(s3, S3.DeleteObjectCommand, 'DeleteObject', (input) => {
       this.objects.delete(String(input.Key));
+      this.objectTags.delete(String(input.Key));
       return {};
     });
     this.on(s3, S3.ListObjectVersionsCommand, 'ListObjectVersions', (input) => ({

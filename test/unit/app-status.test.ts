@@ -1,4 +1,5 @@
 import { buildStatusDocument, sameAppStatuses } from '../../lambdas/core/app-status';
+import { READERS_TAG } from '../../lambdas/core/owners';
 import { failureTags, readMarks, TAG, toTagValue } from '../../lambdas/core/service-users';
 
 const now = new Date('2026-11-28T12:00:00Z');
@@ -22,6 +23,7 @@ describe('buildStatusDocument', () => {
       users: [
         failing,
         user('orders', {
+          [READERS_TAG]: '222222222222 333333333333',
           [TAG.passwordRotatedAt]: '2026-11-28T11:00:00.000Z',
           [TAG.keyRotatedAt]: '2026-11-01T00:00:00.000Z',
         }),
@@ -32,13 +34,14 @@ describe('buildStatusDocument', () => {
       now,
     });
     expect(doc.apps).toEqual([
-      { appId: 'fresh', userName: 'mint-fresh', state: 'new', consecutiveFailures: 0 },
+      { appId: 'fresh', userName: 'mint-fresh', state: 'new', readers: [], consecutiveFailures: 0 },
       {
         appId: 'orders',
         userName: 'mint-orders',
         state: 'ok',
         passwordRotatedAt: '2026-11-28T11:00:00.000Z',
         keyRotatedAt: '2026-11-01T00:00:00.000Z',
+        readers: ['222222222222', '333333333333'],
         consecutiveFailures: 0,
       },
       {
@@ -46,6 +49,7 @@ describe('buildStatusDocument', () => {
         userName: 'mint-payments',
         state: 'failing',
         passwordRotatedAt: '2026-11-28T10:00:00.000Z',
+        readers: [],
         consecutiveFailures: 3,
         lastFailure: {
           at: '2026-11-28T11:55:00.000Z',
@@ -66,6 +70,7 @@ describe('buildStatusDocument', () => {
     expect(doc.apps).toEqual([
       {
         appId: 'stuck',
+        readers: [],
         state: 'failing',
         consecutiveFailures: 1,
         lastFailure: { at: now.toISOString(), step: 'create-user', error: 'LimitExceeded: quota' },

@@ -45,16 +45,18 @@ const status: StatusDocument = {
       userName: 'orders',
       state: 'ok',
       passwordRotatedAt: at(-60).toISOString(),
+      readers: ['222222222222'],
       consecutiveFailures: 0,
     },
     {
       appId: 'payments',
       userName: 'payments',
       state: 'failing',
+      readers: ['222222222222', '333333333333'],
       consecutiveFailures: 3,
       lastFailure: { at: at(-5).toISOString(), step: 'set-password', error: 'ServiceFailure: IAM is down' },
     },
-    { appId: 'billing', userName: 'billing', state: 'ok', consecutiveFailures: 0 },
+    { appId: 'billing', userName: 'billing', state: 'ok', readers: [], consecutiveFailures: 0 },
   ],
 };
 
@@ -324,6 +326,8 @@ describe('mint CLI', () => {
         { appId: 'orders', work: ['password'] },
         { appId: 'payments', work: ['password', 'access-key', 'retry-failed'] },
       ],
+      grantChanges: [{ appId: 'orders', from: ['222222222222'], to: ['444444444444'] }],
+      unreadableApps: ['newapp'],
     };
 
     it('runs a dry run to the end and prints its plan as a table', async () => {

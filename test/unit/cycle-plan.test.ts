@@ -47,7 +47,26 @@ describe('describeCyclePlan', () => {
         { appId: 'stale-password', work: ['password'] },
         { appId: 'everything', work: ['password', 'access-key', 'retire-previous-key'] },
       ],
+      grantChanges: [],
+      unreadableApps: [],
     });
+  });
+
+  it('lists the reader accounts that would change, the apps nobody could read, and an unusable mapping', () => {
+    const empty = { create: [], delete: [], repairBoundary: [], unmanaged: [], existing: [] };
+    const changes = [{ appId: 'orders', from: ['222222222222'], to: ['333333333333'] }];
+    const plan = describeCyclePlan(empty, [], policy, now, {
+      force: false,
+      revokePrevious: false,
+      grants: { changes, unreadable: ['lonely'] },
+    });
+    expect(plan).toMatchObject({ grantChanges: changes, unreadableApps: ['lonely'] });
+    const broken = describeCyclePlan(empty, [], policy, now, {
+      force: false,
+      revokePrevious: false,
+      ownersError: '_mint/owners.json was not applied',
+    });
+    expect(broken).toMatchObject({ grantChanges: [], ownersError: '_mint/owners.json was not applied' });
   });
 
   it('reports deletions held back by the cap', () => {

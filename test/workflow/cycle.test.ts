@@ -19,6 +19,7 @@ const WRITES = [
   'CreateLoginProfile',
   'TagUser',
   'PutObject',
+  'PutObjectTagging',
   'DeleteObjects',
   'DeleteObject',
 ];
@@ -168,8 +169,9 @@ describe('the synthesized rotation cycle, executed locally', () => {
     expect(run.status).toBe('SUCCEEDED');
     expect(aws.calls.filter((c) => c.startsWith('GetAccountAuthorizationDetails'))).toHaveLength(1);
     expect(aws.calls.filter((c) => ['ListAccessKeys', 'ListUserTags'].includes(c))).toEqual([]);
-    // The reads are the cycle's own Kio snapshot and the status document, whatever the number of apps.
-    expect(aws.calls.filter((c) => c === 'GetObject')).toEqual(['GetObject', 'GetObject']);
+    // The reads are the cycle's own Kio snapshot, the owner mapping and the status document, whatever
+    // the number of apps.
+    expect(aws.calls.filter((c) => c === 'GetObject')).toEqual(['GetObject', 'GetObject', 'GetObject']);
     expect(aws.calls.filter((c) => WRITES.includes(c) && c !== 'PutObject')).toEqual([]);
     // This cycle's status shows the first cycle's rotations; the next idle cycle has nothing to add.
     const status = aws.object(STATUS_KEY);
@@ -334,7 +336,7 @@ describe('the synthesized rotation cycle, executed locally', () => {
     });
     expect(statusOf('stuck')?.userName).toBeUndefined();
     expect(failure.Cause).toMatch(
-      /^1 service user\(s\) could not be created or deleted: stuck \(create-user: .*LimitExceeded.*UsersPerAccount.*\)\. The next cycle retries them\.$/,
+      /^1 service user\(s\) or access grant\(s\) not reconciled: stuck \(create-user: .*LimitExceeded.*UsersPerAccount.*\)\. The next cycle retries them\.$/,
     );
   });
 
@@ -375,6 +377,8 @@ describe('the synthesized rotation cycle, executed locally', () => {
       repairBoundaries: [],
       unmanagedUsers: [],
       due: [],
+      grantChanges: [],
+      unreadableApps: [],
     });
   });
 
