@@ -4,6 +4,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { clientConfig } from '../lambdas/adapters/aws-clients';
 import { BucketStore } from '../lambdas/adapters/bucket-store';
+import { accessPolicyCommand } from './access-policy';
 import type { CliContext } from './context';
 import { CliError, CycleSkippedError, EXIT, explainError } from './errors';
 import { planCommand, redriveCommand, runCommand } from './run';
@@ -19,12 +20,16 @@ Commands:
   redrive [EXECUTION]     re-run only what failed in the latest failed cycle, or the one named
                           (a cycle id from 'mint status' or an execution ARN); --wait follows it
   plan [--app ID ...] [--force]
-                          a dry run: prints what a cycle would create, delete and rotate, changes nothing
+                          a dry run: prints what a cycle would create, delete, re-grant and rotate,
+                          changes nothing
+  access-policy --app ID [--app ID ...]
+                          the IAM policy an owner's role needs to read these apps' credentials (JSON)
 
 Options (environment variable in brackets):
   --stack NAME                 the deployed stack, default Mint; its outputs name the rest   [MINT_STACK]
   --state-machine-arn ARN      instead of reading the stack output StateMachineArn          [MINT_STATE_MACHINE_ARN]
   --bucket NAME                instead of reading the stack output BucketName               [MINT_BUCKET]
+  --key-arn ARN                instead of reading the stack output KeyArn (access-policy)   [MINT_KEY_ARN]
   --region REGION              the stack's region                                           [AWS_REGION]
   --cycles N                   how many cycles 'status' lists, default 5
   --json                       machine-readable output on stdout
@@ -34,7 +39,7 @@ AWS credentials come from the standard chain (AWS_PROFILE, SSO, environment, ins
 Exit codes: 0 ok, 1 failures present (a failed cycle or app), 2 usage, setup or access error.
 Emergency (a leaked credential): mint run --app ID --force --revoke-previous --wait`;
 
-const COMMANDS = ['status', 'run', 'redrive', 'plan'] as const;
+const COMMANDS = ['status', 'run', 'redrive', 'plan', 'access-policy'] as const;
 type Command = (typeof COMMANDS)[number];
 
 export interface CliIo {
@@ -56,6 +61,7 @@ function parse(argv: string[]) {
       stack: { type: 'string' },
       'state-machine-arn': { type: 'string' },
       bucket: { type: 'string' },
+      'key-arn': { type: 'string' },
       region: { type: 'string' },
       cycles: { type: 'string' },
       json: { type: 'boolean' },
@@ -74,7 +80,7 @@ type Parsed = ReturnType<typeof parse>;
 /** Flags that belong to one command only: passing them elsewhere is a mistake worth naming. */
 const ONLY = {
   cycles: ['status'],
-  app: ['run', 'plan'],
+  app: ['run', 'plan', 'access-policy'],
   force: ['run', 'plan'],
   'revoke-previous': ['run'],
   'dry-run': ['run'],
@@ -136,8 +142,10 @@ export async function runMint(argv: string[], io: CliIo): Promise<number> {
         stack: values.stack ?? io.env.MINT_STACK ?? 'Mint',
         stateMachineArn: values['state-machine-arn'] ?? io.env.MINT_STATE_MACHINE_ARN,
         bucket: values.bucket ?? io.env.MINT_BUCKET,
+        keyArn: values['key-arn'] ?? io.env.MINT_KEY_ARN,
         region,
       },
+      cmd === 'access-policy' ? ['bucket', 'keyArn'] : ['stateMachineArn', 'bucket'],
       () => new CloudFormationClient(config),
     );
     const ctx: CliContext = {
@@ -173,6 +181,8 @@ export async function runMint(argv: string[], io: CliIo): Promise<number> {
         return await redriveCommand(ctx, positionals[1], values.wait === true);
       case 'plan':
         return await planCommand(ctx, request);
+      case 'access-policy':
+        return accessPolicyCommand(ctx, values.app ?? []);
     }
   } catch (error) {
     io.err(`mint: ${explainError(error)}\n`);

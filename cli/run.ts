@@ -143,6 +143,22 @@ export function formatPlan(plan: CyclePlan): string {
     ...(plan.unmanagedUsers.length > 0
       ? [`Users under Mint's path without a mint:app-id tag (left alone): ${plan.unmanagedUsers.join(', ')}`]
       : []),
+    ...(plan.ownersError ? [`Owner mapping not applied (no grant would change): ${plan.ownersError}`] : []),
+    (plan.grantChanges ?? []).length === 0
+      ? 'Reader accounts to change: none'
+      : `Reader accounts to change (${plan.grantChanges.length})\n${renderTable(
+          ['APP', 'FROM', 'TO'],
+          plan.grantChanges.map((c) => [
+            c.appId,
+            c.from.join(' ') || '-',
+            c.to.join(' ') || '- (unreadable)',
+          ]),
+        )}`,
+    ...((plan.unreadableApps ?? []).length > 0
+      ? [
+          `Apps no account could read (${plan.unreadableApps.length}; add their team to _mint/owners.json): ${plan.unreadableApps.join(', ')}`,
+        ]
+      : []),
     plan.due.length === 0
       ? 'Apps due: none'
       : `Apps due (${plan.due.length})\n${renderTable(

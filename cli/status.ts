@@ -57,6 +57,12 @@ export function statusExitCode(view: StatusView, app?: string): number {
   return failing ? EXIT.failures : EXIT.ok;
 }
 
+/** The reader accounts at a glance: the first one and how many more, or `none`. */
+function formatReaders(readers: readonly string[]): string {
+  if (readers.length === 0) return 'none';
+  return readers.length === 1 ? (readers[0] ?? '') : `${readers[0]} +${readers.length - 1}`;
+}
+
 function clip(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, width - 1)}…` : text;
 }
@@ -99,13 +105,15 @@ export function formatStatusView(view: StatusView): string {
     sections.push('No status document yet: it is written by the first cycle that reconciles service users.');
   } else {
     const failing = status.apps.filter((a) => a.state === 'failing').length;
+    const unreadable = status.apps.filter((a) => a.userName && a.readers.length === 0).length;
     sections.push(
-      `Apps: ${status.apps.length}, ${failing} failing (as of ${formatTime(status.generatedAt)}, start of cycle ${status.cycle})\n${renderTable(
-        ['APP', 'STATE', 'FAILURES', 'PASSWORD ROTATED', 'KEY ROTATED', 'LAST FAILURE'],
+      `Apps: ${status.apps.length}, ${failing} failing, ${unreadable} unreadable (as of ${formatTime(status.generatedAt)}, start of cycle ${status.cycle})\n${renderTable(
+        ['APP', 'STATE', 'FAILURES', 'READERS', 'PASSWORD ROTATED', 'KEY ROTATED', 'LAST FAILURE'],
         sortForOnCall(status.apps).map((a) => [
           a.appId,
           a.state,
           String(a.consecutiveFailures),
+          formatReaders(a.readers),
           formatTime(a.passwordRotatedAt),
           formatTime(a.keyRotatedAt),
           a.lastFailure
@@ -129,6 +137,7 @@ export function formatAppStatus(view: StatusView, appId: string): string {
     `service user:      ${entry?.userName ?? '-'}`,
     `state:             ${entry?.state ?? '-'}${view.status ? ` (as of ${formatTime(view.status.generatedAt)})` : ''}`,
     `failures in a row: ${entry?.consecutiveFailures ?? '-'}`,
+    `readers:           ${entry ? entry.readers.join(', ') || "none: no account outside Mint's can read it; add its team to _mint/owners.json" : '-'}`,
     `password rotated:  ${formatTime(entry?.passwordRotatedAt)}`,
     `key rotated:       ${formatTime(entry?.keyRotatedAt)}`,
     `last failure:      ${entry?.lastFailure ? `${formatTime(entry.lastFailure.at)} at ${entry.lastFailure.step}` : '-'}`,

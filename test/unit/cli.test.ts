@@ -151,9 +151,10 @@ describe('mint CLI', () => {
       expect(text).toContain('Cycle cycle-2: 1 rotated, 2 failed');
       expect(text).toMatch(/payments\s+set-password\s+ServiceFailure: IAM is down/);
       expect(text).toMatch(/billing\s+publish\s+AccessDenied: s3:PutObject denied/);
-      const rows = text.split('Apps: 3, 1 failing')[1]?.split('\n').slice(2) ?? [];
+      const rows = text.split('Apps: 3, 1 failing, 1 unreadable')[1]?.split('\n').slice(2) ?? [];
       expect(rows.map((row) => row.split(/\s+/)[0])).toEqual(['payments', 'billing', 'orders']);
-      expect(rows[0]).toMatch(/^payments\s+failing\s+3\s/);
+      expect(rows[0]).toMatch(/^payments\s+failing\s+3\s+222222222222 \+1\s/);
+      expect(rows[1]).toMatch(/^billing\s+ok\s+0\s+none\s/);
     });
 
     it('prints the same facts as JSON', async () => {
@@ -344,6 +345,12 @@ describe('mint CLI', () => {
       expect(stdout()).toMatch(
         /Apps due \(2\)\nAPP\s+WORK\norders\s+password\npayments\s+password, access-key, retry-failed/,
       );
+      expect(stdout()).toMatch(
+        /Reader accounts to change \(1\)\nAPP\s+FROM\s+TO\norders\s+222222222222\s+444444444444/,
+      );
+      expect(stdout()).toContain(
+        'Apps no account could read (1; add their team to _mint/owners.json): newapp',
+      );
 
       out = [];
       expect(await mint('plan', '--json', ...TARGETS)).toBe(0);
@@ -418,6 +425,56 @@ describe('mint CLI', () => {
       expect(err).toMatch(
         /ExecutionNotRedrivable: Execution is older than 14 days\. Start a new cycle instead: 'mint run'/,
       );
+    });
+  });
+
+  describe('access-policy', () => {
+    const stackWith = (outputs: Record<string, string>) =>
+      cfn.on(DescribeStacksCommand).resolves({
+        Stacks: [
+          {
+            StackName: 'Mint',
+            CreationTime: at(-999),
+            StackStatus: 'UPDATE_COMPLETE',
+            Outputs: Object.entries(outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
+          },
+        ],
+      });
+
+    it("prints the owner's identity policy from the stack outputs, for the apps named", async () => {
+      stackWith({ BucketName: 'mint-secrets', KeyArn: 'arn:aws:kms:eu-west-1:111111111111:key/k-1' });
+      expect(await mint('access-policy', '--app', 'orders', '--app', 'billing')).toBe(0);
+      expect(JSON.parse(stdout())).toEqual({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'ReadMintCredentials',
+            Effect: 'Allow',
+            Action: 's3:GetObject',
+            Resource: [
+              'arn:aws:s3:::mint-secrets/orders/credentials.json',
+              'arn:aws:s3:::mint-secrets/billing/credentials.json',
+            ],
+          },
+          {
+            Sid: 'DecryptMintCredentialsThroughS3',
+            Effect: 'Allow',
+            Action: 'kms:Decrypt',
+            Resource: 'arn:aws:kms:eu-west-1:111111111111:key/k-1',
+            Condition: { StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } },
+          },
+        ],
+      });
+    });
+
+    it('needs an app, and a stack with a KeyArn output (exit 2)', async () => {
+      expect(await mint('access-policy', '--bucket', 'b', '--key-arn', 'arn:aws:kms:eu-west-1:1:key/k')).toBe(
+        2,
+      );
+      expect(err).toMatch(/name the app\(s\) with --app ID/);
+      stackWith({ BucketName: 'mint-secrets' });
+      expect(await mint('access-policy', '--app', 'orders')).toBe(2);
+      expect(err).toMatch(/stack 'Mint' has no KeyArn output.*Pass --key-arn instead/);
     });
   });
 
