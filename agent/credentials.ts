@@ -94,7 +94,7 @@ async function explain(
   if (status === 403 || e.name === 'AccessDenied') {
     return new CredentialsError(
       'access-denied',
-      `access denied reading ${where} as ${await callerArn(sts)}. That role needs s3:GetObject on arn:aws:s3:::${location.bucket}/${location.appId}/* and kms:Decrypt on the bucket's key, and Mint must list its account as an owner of ${location.appId}.`,
+      `access denied reading ${where} as ${await callerArn(sts)}. That role needs s3:GetObject on arn:aws:s3:::${location.bucket}/${location.appId}/credentials.json and kms:Decrypt on Mint's key (\`npx mint access-policy --app ${location.appId}\` prints the policy), and its account must own ${location.appId} in Mint's _mint/owners.json (ask Mint's operators).`,
     );
   }
   if (status === 404 || e.name === 'NoSuchKey') {

@@ -1,3 +1,4 @@
+import { STATUS_KEY } from '../../lambdas/core/app-status';
 import { TAG } from '../../lambdas/core/service-users';
 import { takeInventory } from '../../local/inventory';
 import { type LocalMint, startLocalMint } from '../../local/local-mint';
@@ -52,7 +53,14 @@ describe('a Mint cycle against moto', () => {
 
   it('changes nothing when nothing is due', async () => {
     await mint.cycle();
+    // The cycle after one that rotated records those rotations in _mint/status.json, and nothing else.
+    const rotated = durableState(await inventory());
+    expect((await mint.cycle({}, { now: at(HOUR / 2) })).status).toBe('SUCCEEDED');
     const before = durableState(await inventory());
+    expect({ ...before, objects: before.objects.filter((o) => o.key !== STATUS_KEY) }).toEqual({
+      ...rotated,
+      objects: rotated.objects.filter((o) => o.key !== STATUS_KEY),
+    });
     const run = await mint.cycle({}, { now: at(HOUR) });
     expect(run.status).toBe('SUCCEEDED');
     expect(summarizeCycle(run)).toMatchObject({ due: 0, rotated: 0, users: { created: 0, deleted: 0 } });

@@ -46,7 +46,7 @@ describe('loadCredentials', () => {
     expect(error).toBeInstanceOf(CredentialsError);
     expect(error).toMatchObject({ code: 'access-denied' });
     expect((error as Error).message).toMatch(
-      /access denied reading s3:\/\/mint-bucket\/orders\/credentials.json as arn:aws:sts::222222222222:assumed-role\/orders-app\/i-1\. That role needs s3:GetObject on arn:aws:s3:::mint-bucket\/orders\/\* and kms:Decrypt/,
+      /access denied reading s3:\/\/mint-bucket\/orders\/credentials.json as arn:aws:sts::222222222222:assumed-role\/orders-app\/i-1\. That role needs s3:GetObject on arn:aws:s3:::mint-bucket\/orders\/credentials\.json and kms:Decrypt.*npx mint access-policy --app orders.*own orders in Mint's _mint\/owners\.json/,
     );
   });
 
