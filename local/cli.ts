@@ -1,5 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { awsClients } from '../lambdas/adapters/aws-clients';
+import { BucketStore } from '../lambdas/adapters/bucket-store';
+import { OWNERS_KEY } from '../lambdas/core/owners';
 import type { CycleRun } from './engine';
 import { takeInventory } from './inventory';
 import { type LocalMint, startLocalMint } from './local-mint';
@@ -77,6 +80,10 @@ export async function main(argv: string[]): Promise<number> {
     print(`AWS: ${mint.endpoint}${args.endpoint ? '' : ' (moto, started for this run)'}`);
     print(`Kio: ${mint.kioUrl}${mint.kio ? ` (stub serving ${apps?.length ?? 0} apps)` : ''}`);
     print(`bucket: s3://${mint.bucket}\n`);
+    if (args.owners !== undefined) {
+      await new BucketStore(awsClients.s3(), mint.bucket).putJson(OWNERS_KEY, args.owners);
+      print(`owner mapping: s3://${mint.bucket}/${OWNERS_KEY}\n`);
+    }
     const summaries = await runCycles(mint, args, outDir);
     const inventory = await takeInventory(mint.bucket, process.env.MINT_USER_PATH ?? '/mint/');
     writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify(summaries, null, 2)}\n`);

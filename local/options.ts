@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parseOwnerMapping } from '../lambdas/core/owners';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -13,6 +14,8 @@ Nothing is deployed and nothing reaches AWS.
 Options:
   --apps FILE        JSON array of Kio apps for the stub to serve (default: local/sample-apps.json)
   --kio-url URL      read apps from this Kio instead of the stub (env KIO_URL)
+  --owners FILE      an owner mapping ({"teams": {...}, "apps": {...}}) stored as _mint/owners.json
+                     before the first cycle, to see reader tags granted and moved
   --cycles N         run N cycles back to back (default 1)
   --now TIME         the clock of the first cycle: an ISO time, or +DURATION from now (e.g. +25h)
   --advance D[,D...]  move the clock forward before each further cycle: 31d, or 31d,25h for a
@@ -31,6 +34,8 @@ export interface LocalArgs {
   help: boolean;
   apps?: unknown[];
   kioUrl?: string;
+  /** The owner mapping to store as `_mint/owners.json`, already validated. */
+  owners?: unknown;
   endpoint?: string;
   cycles: number;
   /** Offset of the handlers' clock from real time for the first cycle, in ms. */
@@ -105,6 +110,16 @@ export function parseLocalArgs(
     }
     apps = parsed;
   }
+  let owners: unknown;
+  if (values.owners !== undefined) {
+    try {
+      owners = JSON.parse(readFile(values.owners));
+      parseOwnerMapping(owners);
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      throw new UsageError(`--owners ${values.owners}: ${reason}`);
+    }
+  }
   let input: unknown = {};
   if (values.input !== undefined) {
     try {
@@ -124,6 +139,7 @@ export function parseLocalArgs(
     help: values.help === true,
     apps,
     kioUrl,
+    ...(owners !== undefined ? { owners } : {}),
     endpoint: env.AWS_ENDPOINT_URL || undefined,
     cycles,
     clockOffsetMs: values.now === undefined ? 0 : parseClock(values.now, realNow),
@@ -146,6 +162,7 @@ function parse(argv: string[]) {
     options: {
       apps: { type: 'string' },
       'kio-url': { type: 'string' },
+      owners: { type: 'string' },
       cycles: { type: 'string' },
       now: { type: 'string' },
       advance: { type: 'string' },

@@ -1,5 +1,5 @@
 import { GetUserCommand, IAMClient } from '@aws-sdk/client-iam';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, GetObjectTaggingCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { credentialsKey } from '../../lambdas/core/credentials';
 import { TAG } from '../../lambdas/core/service-users';
@@ -28,6 +28,26 @@ export class MotoChecks {
     } catch (error) {
       if (error instanceof Error && error.name === 'NoSuchKey') return undefined;
       throw error;
+    } finally {
+      s3.destroy();
+    }
+  }
+
+  async write(key: string, body: string): Promise<void> {
+    const s3 = this.client((c) => new S3Client({ ...c, forcePathStyle: true }));
+    try {
+      await s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body }));
+    } finally {
+      s3.destroy();
+    }
+  }
+
+  /** The object tags of an object's current version. */
+  async tagsOf(key: string): Promise<Record<string, string>> {
+    const s3 = this.client((c) => new S3Client({ ...c, forcePathStyle: true }));
+    try {
+      const result = await s3.send(new GetObjectTaggingCommand({ Bucket: this.bucket, Key: key }));
+      return Object.fromEntries((result.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
     } finally {
       s3.destroy();
     }

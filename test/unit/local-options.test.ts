@@ -76,6 +76,15 @@ describe('npm run local options', () => {
     );
   });
 
+  it('takes an owner mapping file, and names the bad entry of an invalid one', () => {
+    const mapping = { teams: { checkout: ['222222222222'] } };
+    expect(parseLocalArgs(['--owners', 'o.json'], {}, () => JSON.stringify(mapping)).owners).toEqual(mapping);
+    expect(() =>
+      parseLocalArgs(['--owners', 'o.json'], {}, () => JSON.stringify({ teams: { checkout: ['42'] } })),
+    ).toThrow(/--owners o.json: .*teams\.checkout\[0\]: "42" is not a 12-digit AWS account id/);
+    expect(() => parseLocalArgs(['--owners', 'o.json'], {}, noFile)).toThrow(/--owners o.json: ENOENT/);
+  });
+
   it('treats empty environment variables as unset', () => {
     expect(
       parseLocalArgs(['--apps', 'a.json'], { KIO_URL: '', AWS_ENDPOINT_URL: '' }, () => '[]'),
