@@ -400,41 +400,22 @@ export class RotationWorkflow extends Construct {
       account:
         'iam:GetAccountAuthorizationDetails and iam:GetAccountPasswordPolicy support only Resource "*".',
     };
-    acknowledgeFindings(
-      f.listApps,
-      'AwsSolutions-IAM5',
-      [`Resource::${bucketArn}/_mint/cycles/*`],
-      reasons.cycle,
-    );
-    acknowledgeFindings(
-      f.report,
-      'AwsSolutions-IAM5',
-      [`Resource::${bucketArn}/_mint/cycles/*`],
-      reasons.cycle,
-    );
-    acknowledgeFindings(
-      f.reconcile,
-      'AwsSolutions-IAM5',
-      [
-        `Resource::${bucketArn}/_mint/cycles/*`,
-        `Resource::${bucketArn}/*`,
-        `Resource::${bucketArn}/*/credentials.json`,
-        usersFinding,
-        'Resource::*',
-      ],
-      `${reasons.cycle} ${reasons.apps} ${reasons.readers} ${reasons.users} ${reasons.account}`,
-    );
-    acknowledgeFindings(
-      f.rotateBatch,
-      'AwsSolutions-IAM5',
-      [
-        `Resource::${bucketArn}/_mint/cycles/*`,
-        `Resource::${bucketArn}/*`,
-        `Resource::${bucketArn}/*/credentials.json`,
-        usersFinding,
-        'Resource::*',
-      ],
-      `${reasons.cycle} ${reasons.apps} ${reasons.readers} ${reasons.users} ${reasons.account}`,
-    );
+    for (const fn of [f.listApps, f.report]) {
+      acknowledgeFindings(fn, 'AwsSolutions-IAM5', [`Resource::${bucketArn}/_mint/cycles/*`], reasons.cycle);
+    }
+    for (const fn of [f.reconcile, f.rotateBatch]) {
+      acknowledgeFindings(
+        fn,
+        'AwsSolutions-IAM5',
+        [
+          `Resource::${bucketArn}/_mint/cycles/*`,
+          `Resource::${bucketArn}/*`,
+          `Resource::${bucketArn}/*/credentials.json`,
+          usersFinding,
+          'Resource::*',
+        ],
+        `${reasons.cycle} ${reasons.apps} ${reasons.readers} ${reasons.users} ${reasons.account}`,
+      );
+    }
   }
 }

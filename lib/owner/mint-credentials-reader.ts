@@ -33,7 +33,10 @@ export class MintCredentialsReader extends Construct {
     super(scope, id);
     if (props.appIds.length === 0) throw new Error(`${this.node.path}: appIds must name at least one app`);
     const region =
-      props.region ?? (Token.isUnresolved(props.keyArn) ? undefined : Arn.split(props.keyArn, ArnFormat.SLASH_RESOURCE_NAME).region);
+      props.region ??
+      (Token.isUnresolved(props.keyArn)
+        ? undefined
+        : Arn.split(props.keyArn, ArnFormat.SLASH_RESOURCE_NAME).region);
     if (!region) throw new Error(`${this.node.path}: pass region when keyArn is not a literal ARN`);
     const document = ownerReadPolicy({
       bucketName: props.bucketName,

@@ -1,11 +1,9 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { StatusDocument } from '../../lambdas/core/app-status';
 import { type LocalMint, startLocalMint } from '../../local/local-mint';
 import { LOCAL_REGION } from '../../local/stack';
-
-const ROOT = join(__dirname, '..', '..');
+import { ROOT, runProcess } from '../support/processes';
 
 /**
  * `npx mint` (the bin file, through tsx, in its own process) against the local runner's moto: S3 holds
@@ -26,21 +24,7 @@ describe('mint CLI against the local runner on moto', () => {
     MINT_BUCKET: mint.bucket,
   });
   const cli = (...args: string[]) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [join(ROOT, 'cli', 'mint.cjs'), ...args], {
-        cwd: ROOT,
-        env: env(),
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => {
-        stdout += d.toString();
-      });
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-      });
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    runProcess(process.execPath, [join(ROOT, 'cli', 'mint.cjs'), ...args], env());
 
   beforeAll(async () => {
     mint = await startLocalMint({

@@ -1,27 +1,16 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKioStub } from '../../local/kio-stub';
-
-const ROOT = join(__dirname, '..', '..');
+import { ROOT, runProcess } from '../support/processes';
 
 /** Runs `npm run local` the way a user does (through tsx), in its own process. */
 function runLocal(args: string[], env: Record<string, string> = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), ['local/cli.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, AWS_ENDPOINT_URL: '', KIO_URL: '', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  return runProcess(join(ROOT, 'node_modules', '.bin', 'tsx'), ['local/cli.ts', ...args], {
+    ...process.env,
+    AWS_ENDPOINT_URL: '',
+    KIO_URL: '',
+    ...env,
   });
 }
 
