@@ -1,4 +1,4 @@
-import { READERS_TAG } from './owners';
+import { OWNERS_KEY, READERS_TAG } from './owners';
 
 /**
  * The policies that decide who reads what in Mint's bucket, built here once so that the stack deploys
@@ -17,7 +17,8 @@ export interface PolicyStatement {
   Effect: 'Allow' | 'Deny';
   Principal?: { AWS: string | string[] } | '*';
   Action: string | string[];
-  Resource: string | string[];
+  Resource?: string | string[];
+  NotResource?: string | string[];
   Condition?: Record<string, Record<string, string | string[]>>;
 }
 
@@ -78,6 +79,7 @@ export function bucketPolicyStatements(input: BucketPolicyInput): PolicyStatemen
   const { bucketArn } = input;
   const notMint = { ArnNotEquals: { 'aws:PrincipalArn': [...input.mintRoleArns] } };
   const outsideMintsAccount = { StringNotEquals: { 'aws:PrincipalAccount': input.mintAccountId } };
+  const ownerMapping = `${bucketArn}/${OWNERS_KEY}`;
   return [
     {
       Sid: 'DenyInsecureTransport',
@@ -103,12 +105,21 @@ export function bucketPolicyStatements(input: BucketPolicyInput): PolicyStatemen
         ]
       : []),
     {
+      // The owner mapping is the platform team's input: written by operators in Mint's account.
       Sid: 'OnlyMintWritesOrTagsObjects',
       Effect: 'Deny',
       Principal: ANYONE,
       Action: OBJECT_WRITE_ACTIONS,
-      Resource: `${bucketArn}/*`,
+      NotResource: ownerMapping,
       Condition: notMint,
+    },
+    {
+      Sid: 'OwnerMappingWrittenOnlyInMintsAccount',
+      Effect: 'Deny',
+      Principal: ANYONE,
+      Action: OBJECT_WRITE_ACTIONS,
+      Resource: ownerMapping,
+      Condition: outsideMintsAccount,
     },
     {
       Sid: 'OnlyMintListsTheBucket',

@@ -156,6 +156,14 @@ describe("who can read what in Mint's bucket (policy evaluation)", () => {
     expect(await evaluate(s3(MINT, 's3:GetObject', '_mint/status.json', { principal: admin }))).toBe(
       'Allowed',
     );
+    // ...and maintain the owner mapping; nobody outside Mint's account may write it.
+    expect(await evaluate(s3(MINT, 's3:PutObject', '_mint/owners.json', { principal: admin }))).toBe(
+      'Allowed',
+    );
+    expect(await evaluate(s3(OWNER, 's3:PutObject', '_mint/owners.json'))).toBe('ExplicitlyDenied');
+    expect(await evaluate(s3(MINT, 's3:PutObject', '_mint/status.json', { principal: admin }))).toBe(
+      'ExplicitlyDenied',
+    );
   });
 
   it('stays non-public for S3 Block Public Access only because of the organization condition', async () => {
