@@ -6,8 +6,13 @@ import { chunk, cycleKeys } from '../core/cycle';
 import { describeCyclePlan } from '../core/cycle-plan';
 import { planDueApps } from '../core/due';
 import { METRICS } from '../core/metrics';
-import { OWNERS_KEY, READERS_TAG, readersOf, readersTagValue } from '../core/owners';
-import { type GrantChange, grantOwnerAccess, readOwnerMapping } from '../services/grant-owner-access';
+import { OWNERS_KEY } from '../core/owners';
+import {
+  type GrantChange,
+  grantOwnerAccess,
+  newUserReaderTags,
+  readOwnerMapping,
+} from '../services/grant-owner-access';
 import { reconcileServiceUsers } from '../services/reconcile-service-users';
 import { writeStatusIfChanged } from '../services/write-status';
 import { appsRefSchema, type BatchRef, cycleSchema, parseEvent } from './events';
@@ -53,43 +58,33 @@ export async function reconcile(event: unknown): Promise<ReconcileResultRef> {
   const { settings } = runtime;
   const kio = (await runtime.bucket.getJson(apps.key)) as ParsedApps;
   const owners = await readOwnerMapping(runtime.bucket);
-  const teams = new Map(kio.apps.map((app) => [app.id, app.teamId]));
-  const newUserTags = (appId: string): Record<string, string> => {
-    if (!('mapping' in owners)) return {};
-    const readers = readersOf({ id: appId, teamId: teams.get(appId) ?? '' }, owners.mapping);
-    return { [READERS_TAG]: readersTagValue(readers) };
-  };
   const result = await reconcileServiceUsers(runtime, {
     kio,
     boundaryArn: settings.boundaryArn,
     maxDeletions: settings.maxDeletionsPerCycle,
     onlyApps: cycle.options.apps,
     dryRun: cycle.options.dryRun,
-    newUserTags,
+    newUserTags: newUserReaderTags(owners, kio.apps),
   });
   if (result.plan.deletionsBlocked) {
     logger.error('deletions blocked by the per-cycle cap; nothing was deleted', {
       ...result.plan.deletionsBlocked,
     });
   }
-  // An unusable owner mapping changes no grant: applying part of it could revoke a whole team.
-  const grants =
-    'mapping' in owners
-      ? await grantOwnerAccess(runtime, {
-          apps: kio.apps,
-          users: result.users,
-          owners: owners.mapping,
-          dryRun: cycle.options.dryRun,
-        })
-      : undefined;
-  const users = grants?.users ?? result.users;
+  const grants = await grantOwnerAccess(runtime, {
+    apps: kio.apps,
+    users: result.users,
+    owners,
+    dryRun: cycle.options.dryRun,
+  });
+  const { users } = grants;
   const failures = [
     ...result.failures,
-    ...(grants?.failures ?? []),
-    ...('error' in owners ? [{ appId: OWNERS_KEY, step: 'read-owners', error: owners.error }] : []),
+    ...grants.failures,
+    ...(grants.ownersError ? [{ appId: OWNERS_KEY, step: 'read-owners', error: grants.ownersError }] : []),
   ];
   for (const failure of failures) logger.error('service user not reconciled', failure);
-  if (grants && grants.unreadable.length > 0) {
+  if (grants.unreadable.length > 0) {
     logger.warn('apps no account outside Mint can read: their team has no owner account', {
       count: grants.unreadable.length,
       apps: grants.unreadable.slice(0, REPORTED),
@@ -102,7 +97,7 @@ export async function reconcile(event: unknown): Promise<ReconcileResultRef> {
       runtime.bucket,
       buildStatusDocument({
         users: result.managed.map((user) => ({ ...user, tags: granted.get(user.appId) ?? user.tags })),
-        failures: [...result.failures, ...(grants?.failures ?? [])],
+        failures: [...result.failures, ...grants.failures],
         cycle: cycle.id,
         now: runtime.now(),
       }),
@@ -122,8 +117,8 @@ export async function reconcile(event: unknown): Promise<ReconcileResultRef> {
       describeCyclePlan(result.plan, due, settings.policy, runtime.now(), {
         force: cycle.options.force,
         revokePrevious: cycle.options.revokePrevious,
-        grants: grants ? { changes: grants.changes, unreadable: grants.unreadable } : undefined,
-        ownersError: 'error' in owners ? owners.error : undefined,
+        grants: { changes: grants.changes, unreadable: grants.unreadable },
+        ownersError: grants.ownersError,
       }),
     );
   }
@@ -142,8 +137,8 @@ export async function reconcile(event: unknown): Promise<ReconcileResultRef> {
   metrics.addMetric('UsersDeleted', MetricUnit.Count, result.deleted.length);
   metrics.addMetric(METRICS.deletionsBlocked, MetricUnit.Count, result.plan.deletionsBlocked ? 1 : 0);
   metrics.addMetric('AppsDue', MetricUnit.Count, due.length);
-  metrics.addMetric('GrantsChanged', MetricUnit.Count, grants?.changes.length ?? 0);
-  if (grants) metrics.addMetric('AppsUnreadable', MetricUnit.Count, grants.unreadable.length);
+  metrics.addMetric('GrantsChanged', MetricUnit.Count, grants.changes.length);
+  if (!grants.ownersError) metrics.addMetric('AppsUnreadable', MetricUnit.Count, grants.unreadable.length);
   return {
     batches,
     due: due.length,
@@ -157,11 +152,11 @@ export async function reconcile(event: unknown): Promise<ReconcileResultRef> {
     failureCount: failures.length,
     failures: failures.slice(0, REPORTED),
     grants: {
-      changed: grants?.changes.length ?? 0,
-      changes: (grants?.changes ?? []).slice(0, REPORTED),
-      unreadableCount: grants?.unreadable.length ?? 0,
-      unreadable: (grants?.unreadable ?? []).slice(0, REPORTED),
-      ...('error' in owners ? { ownersError: owners.error } : {}),
+      changed: grants.changes.length,
+      changes: grants.changes.slice(0, REPORTED),
+      unreadableCount: grants.unreadable.length,
+      unreadable: grants.unreadable.slice(0, REPORTED),
+      ...(grants.ownersError ? { ownersError: grants.ownersError } : {}),
     },
     dryRun: cycle.options.dryRun,
     ...(planKey ? { planKey } : {}),

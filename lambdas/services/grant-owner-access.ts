@@ -27,6 +27,8 @@ export interface GrantResult {
   /** Active apps that no account outside Mint's can read: their team has no owner account. */
   unreadable: string[];
   failures: { appId: string; step: string; error: string }[];
+  /** Why the owner mapping was not applied; then nothing changed and no app is counted unreadable. */
+  ownersError?: string;
   /**
    * The users with the reader tag they should have: rotation publishes with it, so a version published
    * in this cycle never restores accounts a failed retag was meant to revoke. On a dry run, unchanged.
@@ -34,19 +36,32 @@ export interface GrantResult {
   users: ManagedUser[];
 }
 
+export type OwnerMappingRead = { mapping: OwnerMapping } | { error: string };
+
 /**
  * The owner mapping from the bucket: none yet means no owners; an invalid one is reported with every
  * bad entry named and changes nothing.
  */
-export async function readOwnerMapping(
-  bucket: BucketStore,
-): Promise<{ mapping: OwnerMapping } | { error: string }> {
+export async function readOwnerMapping(bucket: BucketStore): Promise<OwnerMappingRead> {
   try {
     const value = await bucket.getJson(OWNERS_KEY);
     return { mapping: value === undefined ? NO_OWNERS : parseOwnerMapping(value) };
   } catch (error) {
     return { error: describeError(error) };
   }
+}
+
+/** The reader tag a user gets at creation, so a new app needs no grant call of its own. */
+export function newUserReaderTags(
+  owners: OwnerMappingRead,
+  apps: readonly KioApp[],
+): (appId: string) => Record<string, string> {
+  const teams = new Map(apps.map((app) => [app.id, app.teamId]));
+  return (appId): Record<string, string> => {
+    if (!('mapping' in owners)) return {};
+    const readers = readersOf({ id: appId, teamId: teams.get(appId) ?? '' }, owners.mapping);
+    return { [READERS_TAG]: readersTagValue(readers) };
+  };
 }
 
 const accountsOf = (tag: string | undefined) => (tag ? tag.split(' ') : []);
@@ -60,14 +75,30 @@ const accountsOf = (tag: string | undefined) => (tag ? tag.split(' ') : []);
  */
 export async function grantOwnerAccess(
   ports: { identity: IdentityStore; bucket: BucketStore },
-  request: { apps: readonly KioApp[]; users: readonly ManagedUser[]; owners: OwnerMapping; dryRun: boolean },
+  request: {
+    apps: readonly KioApp[];
+    users: readonly ManagedUser[];
+    owners: OwnerMappingRead;
+    dryRun: boolean;
+  },
 ): Promise<GrantResult> {
+  // An unusable mapping changes no grant: applying part of it could revoke a whole team.
+  if ('error' in request.owners) {
+    return {
+      changes: [],
+      unreadable: [],
+      failures: [],
+      ownersError: request.owners.error,
+      users: [...request.users],
+    };
+  }
+  const owners = request.owners.mapping;
   const teams = new Map(request.apps.map((app) => [app.id, app.teamId]));
   const result: GrantResult = { changes: [], unreadable: [], failures: [], users: [] };
   const changed: { user: ManagedUser; value: string }[] = [];
   const wantedTags = new Map<string, string>();
   for (const user of request.users) {
-    const wanted = readersOf({ id: user.appId, teamId: teams.get(user.appId) ?? '' }, request.owners);
+    const wanted = readersOf({ id: user.appId, teamId: teams.get(user.appId) ?? '' }, owners);
     if (wanted.length === 0) result.unreadable.push(user.appId);
     const value = readersTagValue(wanted);
     wantedTags.set(user.appId, value);
