@@ -11,6 +11,9 @@ import { cycleKeys } from '../lambdas/core/cycle';
 import type { CyclePlan } from '../lambdas/core/cycle-plan';
 import { CliError } from './errors';
 
+/** The execution statuses that mean a cycle needs a person, and that Step Functions can redrive. */
+export const UNSUCCESSFUL = ['FAILED', 'TIMED_OUT', 'ABORTED'] as const;
+
 /** One execution of the state machine, as `mint status` lists it. */
 export interface CycleSummary {
   /** The execution name: names the cycle's folder `_mint/cycles/<id>/`. */
@@ -54,13 +57,11 @@ const outcomeSchema = z.looseObject({
 /** The parts of a cycle report (`_mint/cycles/<id>/report.json`) the CLI reads. */
 const reportSchema = z.looseObject({
   cycle: z.string(),
-  startedAt: z.string().optional(),
   finishedAt: z.string().optional(),
   outcomes: z.array(outcomeSchema).default([]),
   reconcile: z
     .looseObject({
       failures: z.array(z.object({ appId: z.string(), step: z.string(), error: z.string() })).default([]),
-      failureCount: z.number().default(0),
     })
     .optional(),
   retry: z.looseObject({ recovered: z.array(z.string()).default([]) }).optional(),

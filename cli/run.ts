@@ -3,7 +3,7 @@ import type { CyclePlan } from '../lambdas/core/cycle-plan';
 import { parseRunInput, type RunOptions } from '../lambdas/core/run-input';
 import { STATE } from '../lib/workflow-states';
 import { type CliContext, printJson } from './context';
-import { describeExecution, type ExecutionState, readCycleResult, readPlan } from './cycles';
+import { describeExecution, type ExecutionState, readCycleResult, readPlan, UNSUCCESSFUL } from './cycles';
 import { CliError, CycleSkippedError, EXIT } from './errors';
 import { formatDuration, renderTable } from './table';
 import { executionArn } from './targets';
@@ -34,13 +34,9 @@ export function runInput(request: RunRequest): RunOptions {
 }
 
 /** Starts one cycle; returns its ARN and name (the cycle id). */
-async function start(
-  ctx: CliContext,
-  input: RunOptions,
-  name?: string,
-): Promise<{ arn: string; id: string }> {
+async function start(ctx: CliContext, input: RunOptions): Promise<{ arn: string; id: string }> {
   const manual = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== false));
-  const id = name ?? `manual-${ctx.now().toISOString().replace(/[:.]/g, '-')}`;
+  const id = `manual-${ctx.now().toISOString().replace(/[:.]/g, '-')}`;
   const started = await ctx.sfn.send(
     new StartExecutionCommand({
       stateMachineArn: ctx.targets.stateMachineArn,
@@ -76,12 +72,17 @@ export async function follow(ctx: CliContext, arn: string, redrivenAt?: Date): P
   }
 }
 
-async function finish(ctx: CliContext, id: string, arn: string, state: ExecutionState): Promise<number> {
+/** A cycle that found another one running ends at once, successfully, having done nothing. */
+function assertNotSkipped(id: string, state: ExecutionState): void {
   if (state.status === 'SUCCEEDED' && state.step === STATE.skipped) {
     throw new CycleSkippedError(
       `cycle ${id} did nothing: another Mint cycle was running. Retry when 'mint status' shows none running.`,
     );
   }
+}
+
+async function finish(ctx: CliContext, id: string, arn: string, state: ExecutionState): Promise<number> {
+  assertNotSkipped(id, state);
   const result = await readCycleResult(ctx.bucket, id);
   const summary = {
     cycle: id,
@@ -144,7 +145,7 @@ export function formatPlan(plan: CyclePlan): string {
       ? [`Users under Mint's path without a mint:app-id tag (left alone): ${plan.unmanagedUsers.join(', ')}`]
       : []),
     ...(plan.ownersError ? [`Owner mapping not applied (no grant would change): ${plan.ownersError}`] : []),
-    (plan.grantChanges ?? []).length === 0
+    plan.grantChanges.length === 0
       ? 'Reader accounts to change: none'
       : `Reader accounts to change (${plan.grantChanges.length})\n${renderTable(
           ['APP', 'FROM', 'TO'],
@@ -154,7 +155,7 @@ export function formatPlan(plan: CyclePlan): string {
             c.to.join(' ') || '- (unreadable)',
           ]),
         )}`,
-    ...((plan.unreadableApps ?? []).length > 0
+    ...(plan.unreadableApps.length > 0
       ? [
           `Apps no account could read (${plan.unreadableApps.length}; add their team to _mint/owners.json): ${plan.unreadableApps.join(', ')}`,
         ]
@@ -174,6 +175,7 @@ export async function planCommand(ctx: CliContext, request: Omit<RunRequest, 'dr
   const { arn, id } = await start(ctx, runInput({ ...request, dryRun: true }));
   ctx.err(`Started dry run ${id}\n`);
   const state = await follow(ctx, arn);
+  assertNotSkipped(id, state);
   const plan = await readPlan(ctx.bucket, id);
   if (!plan) {
     ctx.err(
@@ -186,12 +188,10 @@ export async function planCommand(ctx: CliContext, request: Omit<RunRequest, 'dr
   return state.status === 'SUCCEEDED' ? EXIT.ok : EXIT.failures;
 }
 
-const REDRIVABLE = ['FAILED', 'TIMED_OUT', 'ABORTED'] as const;
-
 /** The newest execution that failed, timed out or was aborted. */
 async function latestUnsuccessful(ctx: CliContext): Promise<{ arn: string; id: string } | undefined> {
   const candidates = await Promise.all(
-    REDRIVABLE.map((statusFilter) =>
+    UNSUCCESSFUL.map((statusFilter) =>
       ctx.sfn.send(
         new ListExecutionsCommand({
           stateMachineArn: ctx.targets.stateMachineArn,

@@ -1,10 +1,16 @@
 import type { AppStatus, StatusDocument } from '../lambdas/core/app-status';
 import { type CliContext, printJson } from './context';
-import { type CycleResult, type CycleSummary, latestCycles, readCycleResult, readStatus } from './cycles';
+import {
+  type CycleResult,
+  type CycleSummary,
+  latestCycles,
+  readCycleResult,
+  readStatus,
+  UNSUCCESSFUL,
+} from './cycles';
 import { CliError, EXIT } from './errors';
 import { formatDuration, formatTime, renderTable } from './table';
 
-const UNSUCCESSFUL = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
 const ERROR_WIDTH = 90;
 
 /** The status an on-call engineer needs: which cycles ran, which apps fail, at which step, with which error. */
@@ -51,7 +57,7 @@ export function statusExitCode(view: StatusView, app?: string): number {
   }
   const newest = view.cycles[0];
   const failing =
-    (newest !== undefined && UNSUCCESSFUL.has(newest.status)) ||
+    (newest !== undefined && (UNSUCCESSFUL as readonly string[]).includes(newest.status)) ||
     (view.latestReport?.failures.length ?? 0) > 0 ||
     (view.status?.apps.some((a) => a.state === 'failing') ?? false);
   return failing ? EXIT.failures : EXIT.ok;

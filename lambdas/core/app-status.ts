@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { MINT_PREFIX } from './cycle';
-import { READERS_TAG } from './owners';
+import { READERS_TAG, readersFromTag } from './owners';
 import { readMarks } from './service-users';
 
 /** Where on-call (and `mint status`) find every app's state: one document for the whole fleet. */
@@ -60,7 +60,7 @@ export function buildStatusDocument(input: {
       state: marks.consecutiveFailures > 0 ? 'failing' : rotated ? 'ok' : 'new',
       ...(marks.passwordRotatedAt ? { passwordRotatedAt: marks.passwordRotatedAt.toISOString() } : {}),
       ...(marks.keyRotatedAt ? { keyRotatedAt: marks.keyRotatedAt.toISOString() } : {}),
-      readers: user.tags[READERS_TAG] ? (user.tags[READERS_TAG] ?? '').split(' ') : [],
+      readers: readersFromTag(user.tags[READERS_TAG]),
       consecutiveFailures: marks.consecutiveFailures,
       ...(marks.lastFailure ? { lastFailure: marks.lastFailure } : {}),
     });

@@ -87,7 +87,21 @@ export function readersOf(app: Pick<KioApp, 'id' | 'teamId'>, owners: OwnerMappi
   return [...new Set(accounts)].sort();
 }
 
+/** Each app's reader accounts by app id, for the apps Kio listed (an unknown app has none). */
+export function readersByApp(
+  apps: readonly Pick<KioApp, 'id' | 'teamId'>[],
+  owners: OwnerMapping,
+): (appId: string) => string[] {
+  const teams = new Map(apps.map((app) => [app.id, app.teamId]));
+  return (appId) => readersOf({ id: appId, teamId: teams.get(appId) ?? '' }, owners);
+}
+
 /** The reader tag's value: account ids separated by spaces, so one id never matches across two. */
 export function readersTagValue(accounts: readonly string[]): string {
   return accounts.join(' ');
+}
+
+/** The accounts a reader tag names; a missing or empty tag names none. */
+export function readersFromTag(value: string | undefined): string[] {
+  return value ? value.split(' ') : [];
 }

@@ -10,7 +10,8 @@ import {
   type OwnerMapping,
   parseOwnerMapping,
   READERS_TAG,
-  readersOf,
+  readersByApp,
+  readersFromTag,
   readersTagValue,
 } from '../core/owners';
 import type { ManagedUser } from './reconcile-service-users';
@@ -56,15 +57,10 @@ export function newUserReaderTags(
   owners: OwnerMappingRead,
   apps: readonly KioApp[],
 ): (appId: string) => Record<string, string> {
-  const teams = new Map(apps.map((app) => [app.id, app.teamId]));
-  return (appId): Record<string, string> => {
-    if (!('mapping' in owners)) return {};
-    const readers = readersOf({ id: appId, teamId: teams.get(appId) ?? '' }, owners.mapping);
-    return { [READERS_TAG]: readersTagValue(readers) };
-  };
+  if (!('mapping' in owners)) return () => ({});
+  const readersOf = readersByApp(apps, owners.mapping);
+  return (appId) => ({ [READERS_TAG]: readersTagValue(readersOf(appId)) });
 }
-
-const accountsOf = (tag: string | undefined) => (tag ? tag.split(' ') : []);
 
 /**
  * Makes each app's reader accounts match the owner mapping. The grant itself is the `mint:readers` tag
@@ -92,21 +88,25 @@ export async function grantOwnerAccess(
       users: [...request.users],
     };
   }
-  const owners = request.owners.mapping;
-  const teams = new Map(request.apps.map((app) => [app.id, app.teamId]));
-  const result: GrantResult = { changes: [], unreadable: [], failures: [], users: [] };
-  const changed: { user: ManagedUser; value: string }[] = [];
-  const wantedTags = new Map<string, string>();
-  for (const user of request.users) {
-    const wanted = readersOf({ id: user.appId, teamId: teams.get(user.appId) ?? '' }, owners);
-    if (wanted.length === 0) result.unreadable.push(user.appId);
-    const value = readersTagValue(wanted);
-    wantedTags.set(user.appId, value);
-    const current = user.tags[READERS_TAG];
-    if (current === value) continue;
-    result.changes.push({ appId: user.appId, from: accountsOf(current), to: wanted });
-    changed.push({ user, value });
-  }
+  const readersOf = readersByApp(request.apps, request.owners.mapping);
+  const planned = request.users.map((user) => {
+    const wanted = readersOf(user.appId);
+    return { user, wanted, value: readersTagValue(wanted) };
+  });
+  // A user without the tag (created before owner accounts existed) and no owner is not a change.
+  const changed = planned.filter(({ user, value }) => (user.tags[READERS_TAG] ?? '') !== value);
+  const result: GrantResult = {
+    changes: changed.map(({ user, wanted }) => ({
+      appId: user.appId,
+      from: readersFromTag(user.tags[READERS_TAG]),
+      to: wanted,
+    })),
+    unreadable: planned.filter(({ wanted }) => wanted.length === 0).map(({ user }) => user.appId),
+    failures: [],
+    users: request.dryRun
+      ? [...request.users]
+      : planned.map(({ user, value }) => ({ ...user, tags: { ...user.tags, [READERS_TAG]: value } })),
+  };
   if (!request.dryRun) {
     // IAM throttles tag writes: a moderate fan-out, as for rotation.
     const outcomes = await settleWithConcurrency(changed, 8, async ({ user, value }) => {
@@ -124,11 +124,5 @@ export async function grantOwnerAccess(
       }
     });
   }
-  result.users = request.dryRun
-    ? [...request.users]
-    : request.users.map((user) => ({
-        ...user,
-        tags: { ...user.tags, [READERS_TAG]: wantedTags.get(user.appId) ?? '' },
-      }));
   return result;
 }

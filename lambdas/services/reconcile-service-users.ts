@@ -49,16 +49,15 @@ export async function reconcileServiceUsers(
     maxDeletions: request.maxDeletions,
     onlyApps: request.onlyApps,
   });
-  const kept = new Set(plan.existing.map((ref) => ref.appId));
-  const activeUsers = new Map<string, ManagedUser>();
-  for (const user of existing) {
-    const appId = appIdOf(user);
-    if (appId && kept.has(appId)) activeUsers.set(appId, { ...user, appId });
-  }
   const managed = new Map<string, ManagedUser>();
   for (const user of existing) {
     const appId = appIdOf(user);
     if (appId) managed.set(appId, { ...user, appId });
+  }
+  const activeUsers = new Map<string, ManagedUser>();
+  for (const { appId } of plan.existing) {
+    const user = managed.get(appId);
+    if (user) activeUsers.set(appId, user);
   }
   const result: ReconcileResult = {
     plan,

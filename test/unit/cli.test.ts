@@ -357,6 +357,16 @@ describe('mint CLI', () => {
       expect(JSON.parse(stdout()).plan).toEqual(plan);
     });
 
+    it('says a dry run did nothing when another cycle was running (exit 1)', async () => {
+      aws.sfn.on(StartExecutionCommand).callsFake((input: { name: string }) => ({
+        executionArn: execArn(input.name),
+        startDate: at(0),
+      }));
+      progress({ status: 'SUCCEEDED', step: STATE.skipped });
+      expect(await mint('plan', ...TARGETS)).toBe(1);
+      expect(err).toMatch(/did nothing: another Mint cycle was running/);
+    });
+
     it('exits 1 when the dry run wrote no plan', async () => {
       aws.sfn
         .on(StartExecutionCommand)

@@ -35,7 +35,8 @@ describe('grantOwnerAccess', () => {
   afterEach(() => aws.restore());
 
   it('changes nothing and makes no call when the tags already match', async () => {
-    const users = [managed('orders', '222222222222'), managed('lonely', '')];
+    // `lonely` predates owner accounts: no tag at all, and still no owner. That is no change either.
+    const users = [managed('orders', '222222222222'), managed('lonely')];
     aws.calls = [];
     const result = await grantOwnerAccess(ports(), { apps, users, owners, dryRun: false });
     expect(result).toMatchObject({ changes: [], unreadable: ['lonely'], failures: [] });
