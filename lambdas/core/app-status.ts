@@ -1,10 +1,10 @@
 import * as z from 'zod';
-import { MINT_PREFIX } from './cycle';
+import { STATUS_KEY } from '../contracts/keys';
 import { READERS_TAG, readersFromTag } from './owners';
 import { readMarks } from './service-users';
 
 /** Where on-call (and `mint status`) find every app's state: one document for the whole fleet. */
-export const STATUS_KEY = `${MINT_PREFIX}status.json`;
+export { STATUS_KEY };
 
 const failureSchema = z.object({ at: z.string(), step: z.string(), error: z.string() });
 

@@ -12,9 +12,7 @@ export const credentialsDocumentSchema = z
 
 export type CredentialsDocument = z.infer<typeof credentialsDocumentSchema>;
 
-export function credentialsKey(appId: string): string {
-  return `${appId}/credentials.json`;
-}
+export { credentialsKey } from '../contracts/keys';
 
 export function serializeCredentials(doc: CredentialsDocument): string {
   // Fixed field order so that identical credentials always produce identical bytes.

@@ -10,22 +10,7 @@ export interface CycleRef {
   options: RunOptions;
 }
 
-export const MINT_PREFIX = '_mint/';
-
-export const cycleKeys = {
-  folder: (cycleId: string) => `${MINT_PREFIX}cycles/${cycleId}/`,
-  apps: (cycleId: string) => `${MINT_PREFIX}cycles/${cycleId}/apps.json`,
-  batch: (cycleId: string, index: number) =>
-    `${MINT_PREFIX}cycles/${cycleId}/batches/${String(index).padStart(5, '0')}.json`,
-  /** Outcomes sit beside, never on top of, the batch file: a retried task must re-read its apps. */
-  outcome: (batchKey: string) => batchKey.replace(/\/(batches|retry)\//, '/$1-outcomes/'),
-  retryBatch: (cycleId: string, index: number) =>
-    `${MINT_PREFIX}cycles/${cycleId}/retry/${String(index).padStart(5, '0')}.json`,
-  report: (cycleId: string) => `${MINT_PREFIX}cycles/${cycleId}/report.json`,
-  /** A dry run's full plan. */
-  plan: (cycleId: string) => `${MINT_PREFIX}cycles/${cycleId}/plan.json`,
-  pending: (appId: string) => `${MINT_PREFIX}pending/${appId}.json`,
-};
+export { cycleKeys, MINT_PREFIX } from '../contracts/keys';
 
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   if (size < 1) throw new RangeError(`chunk size must be at least 1, got ${size}`);

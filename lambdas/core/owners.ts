@@ -1,6 +1,6 @@
 import * as z from 'zod';
+import { OWNERS_KEY } from '../contracts/keys';
 import { APP_ID_PATTERN, type KioApp } from './apps';
-import { MINT_PREFIX } from './cycle';
 
 /**
  * Which AWS accounts may read which app's credentials: maintained by the platform team in the bucket,
@@ -8,7 +8,7 @@ import { MINT_PREFIX } from './cycle';
  * `{"teams": {"payments": ["111122223333"]}, "apps": {"orders": ["444455556666"]}}`.
  * An entry under `apps` replaces the accounts of that app's team.
  */
-export const OWNERS_KEY = `${MINT_PREFIX}owners.json`;
+export { OWNERS_KEY };
 
 /**
  * The object tag that names an app's reader accounts, space-separated. The bucket policy lets an account

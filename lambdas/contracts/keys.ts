@@ -1,0 +1,54 @@
+/**
+ * The bucket's key layout: every object Mint reads or writes, and the patterns its functions are granted
+ * on. Both live here so that a new object and its grant are written together: `lib/permissions.ts` builds
+ * every S3 grant from `KEY_PATTERNS`, and the authorization tier fails any call outside them.
+ *
+ * App ids match `^[a-z][a-z0-9-]*[a-z0-9]$`, so `_mint/` can never collide with an app's prefix.
+ */
+export const MINT_PREFIX = '_mint/';
+
+const CREDENTIALS_FILE = 'credentials.json';
+
+/** The published contract: `s3://<bucket>/<app-id>/credentials.json`. */
+export function credentialsKey(appId: string): string {
+  return `${appId}/${CREDENTIALS_FILE}`;
+}
+
+/** Who may read which app's credentials: the platform team's input. */
+export const OWNERS_KEY = `${MINT_PREFIX}owners.json`;
+
+/** Every app's state, rebuilt by Reconcile: what on-call and `mint status` read. */
+export const STATUS_KEY = `${MINT_PREFIX}status.json`;
+
+export const cycleKeys = {
+  folder: (cycleId: string) => `${MINT_PREFIX}cycles/${cycleId}/`,
+  apps: (cycleId: string) => `${MINT_PREFIX}cycles/${cycleId}/apps.json`,
+  batch: (cycleId: string, index: number) =>
+    `${MINT_PREFIX}cycles/${cycleId}/batches/${String(index).padStart(5, '0')}.json`,
+  /** Outcomes sit beside, never on top of, the batch file: a retried task must re-read its apps. */
+  outcome: (batchKey: string) => batchKey.replace(/\/(batches|retry)\//, '/$1-outcomes/'),
+  retryBatch: (cycleId: string, index: number) =>
+    `${MINT_PREFIX}cycles/${cycleId}/retry/${String(index).padStart(5, '0')}.json`,
+  report: (cycleId: string) => `${MINT_PREFIX}cycles/${cycleId}/report.json`,
+  /** A dry run's full plan. */
+  plan: (cycleId: string) => `${MINT_PREFIX}cycles/${cycleId}/plan.json`,
+  /** A rotation staged before the identity store changes: holds secrets, readable by rotation only. */
+  pending: (appId: string) => `${MINT_PREFIX}pending/${appId}.json`,
+};
+
+/**
+ * The object patterns (S3 ARN wildcards after `<bucket>/`) that grants name. Each key function above
+ * produces keys inside exactly one of them (a unit test checks it).
+ */
+export const KEY_PATTERNS = {
+  /** Every app's published file. (`*` also matches `_mint/.../credentials.json`, which Mint never writes.) */
+  credentials: `*/${CREDENTIALS_FILE}`,
+  pending: `${MINT_PREFIX}pending/*`,
+  cycles: `${MINT_PREFIX}cycles/*`,
+  owners: OWNERS_KEY,
+  status: STATUS_KEY,
+  /** Everything that is Mint's own state. */
+  mintState: `${MINT_PREFIX}*`,
+} as const;
+
+export type KeyPattern = keyof typeof KEY_PATTERNS;
