@@ -1,18 +1,18 @@
 import * as path from 'node:path';
-import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Duration, Validations } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { METRICS } from '../lambdas/core/metrics';
 import type { MintConfig } from './config';
+import { FunctionGrants } from './function-grants';
 import { acknowledgeFindings, arnToken } from './nag';
+import type { MintFunction } from './permissions';
 import { STATE } from './workflow-states';
 
 export { STATE };
@@ -46,10 +46,7 @@ const LAMBDA_TRANSIENT = [
  */
 export class RotationWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
-  readonly functions: Record<
-    'startCycle' | 'listApps' | 'reconcile' | 'rotateBatch' | 'report',
-    nodejs.NodejsFunction
-  >;
+  readonly functions: Record<MintFunction, nodejs.NodejsFunction>;
 
   constructor(scope: Construct, id: string, props: RotationWorkflowProps) {
     super(scope, id);
@@ -102,7 +99,14 @@ export class RotationWorkflow extends Construct {
       rotateBatch: fn('RotateBatchFn', 'rotate-batch.ts', Duration.minutes(10), 512),
       report: fn('ReportFn', 'report.ts', Duration.minutes(5), 512),
     };
-    this.grant(props);
+    const grants = new FunctionGrants(this, {
+      functions: this.functions,
+      bucket,
+      key: props.key,
+      boundaryArn: props.boundaryArn,
+      userPath: config.userPath,
+      kioTokenSecretName: config.kioTokenSecretName,
+    });
 
     const invoke = (
       id: string,
@@ -262,17 +266,7 @@ export class RotationWorkflow extends Construct {
       comment: 'Mint rotation cycle',
     });
 
-    // A separate policy (not the role's default one) so the function does not depend on the state
-    // machine that depends on it.
-    new iam.Policy(this, 'StartCycleListExecutions', {
-      roles: [this.functions.startCycle.role as iam.IRole, this.functions.rotateBatch.role as iam.IRole],
-      statements: [
-        new iam.PolicyStatement({
-          actions: ['states:ListExecutions'],
-          resources: [this.stateMachine.stateMachineArn],
-        }),
-      ],
-    });
+    grants.grantStateMachine(this.stateMachine);
     acknowledgeFindings(
       this.stateMachine,
       'AwsSolutions-IAM5',
@@ -291,131 +285,6 @@ export class RotationWorkflow extends Construct {
         reason:
           'X-Ray tracing is opt-in (mint:tracing=true) to keep idle cycles cheap; execution logging is always on.',
       });
-    }
-  }
-
-  private grant(props: RotationWorkflowProps): void {
-    const { bucket, key, config } = props;
-    const f = this.functions;
-    const stack = Stack.of(this);
-    const usersArn = stack.formatArn({
-      service: 'iam',
-      region: '',
-      resource: 'user',
-      resourceName: `${config.userPath.slice(1)}*`,
-    });
-    // Exact S3 actions on exact prefixes instead of grantReadWrite's wildcard actions.
-    const objects = (fn: lambda.IFunction, sid: string, actions: string[], ...patterns: string[]) =>
-      fn.addToRolePolicy(
-        new iam.PolicyStatement({ sid, actions, resources: patterns.map((p) => bucket.arnForObjects(p)) }),
-      );
-    objects(f.listApps, 'WriteCycleFiles', ['s3:PutObject'], '_mint/cycles/*');
-    objects(f.reconcile, 'CycleFiles', ['s3:GetObject', 's3:PutObject'], '_mint/cycles/*');
-    objects(f.report, 'CycleFiles', ['s3:GetObject', 's3:PutObject'], '_mint/cycles/*');
-    objects(f.rotateBatch, 'CycleFiles', ['s3:GetObject', 's3:PutObject'], '_mint/cycles/*');
-    objects(f.rotateBatch, 'StageAndPublish', ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], '*');
-    objects(f.reconcile, 'DeleteRemovedAppsEveryVersion', ['s3:DeleteObject', 's3:DeleteObjectVersion'], '*');
-    // Reader accounts are object tags: rotation publishes with them, Reconcile retags on owner changes.
-    objects(f.rotateBatch, 'PublishWithReaderTag', ['s3:PutObjectTagging'], '*/credentials.json');
-    objects(f.reconcile, 'RetagReaders', ['s3:PutObjectTagging'], '*/credentials.json');
-    objects(f.reconcile, 'ReadOwnerMapping', ['s3:GetObject'], '_mint/owners.json');
-    f.reconcile.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'ListVersions',
-        actions: ['s3:ListBucketVersions'],
-        resources: [bucket.bucketArn],
-      }),
-    );
-    // A missing object must read as 404 (not 403) to rotation, which needs s3:ListBucket.
-    f.rotateBatch.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'MissingObjectsAre404',
-        actions: ['s3:ListBucket'],
-        resources: [bucket.bucketArn],
-      }),
-    );
-    key.grant(f.listApps, 'kms:GenerateDataKey');
-    for (const fn of [f.reconcile, f.report, f.rotateBatch])
-      key.grant(fn, 'kms:GenerateDataKey', 'kms:Decrypt');
-
-    // Account-level IAM reads have no resource-level permissions: they only work on "*".
-    const accountReads = (actions: string[]) =>
-      new iam.PolicyStatement({ sid: 'AccountLevelReads', actions, resources: ['*'] });
-    f.reconcile.addToRolePolicy(accountReads(['iam:GetAccountAuthorizationDetails']));
-    f.rotateBatch.addToRolePolicy(accountReads(['iam:GetAccountPasswordPolicy']));
-
-    // Users are created and re-bounded only with Mint's boundary, and only under Mint's path.
-    f.reconcile.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'CreateUsersWithBoundary',
-        actions: ['iam:CreateUser', 'iam:PutUserPermissionsBoundary'],
-        resources: [usersArn],
-        conditions: { StringEquals: { 'iam:PermissionsBoundary': props.boundaryArn } },
-      }),
-    );
-    f.reconcile.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'TagAndDeleteUsersUnderPath',
-        actions: [
-          'iam:TagUser',
-          'iam:ListAccessKeys',
-          'iam:DeleteAccessKey',
-          'iam:DeleteLoginProfile',
-          'iam:DeleteUser',
-        ],
-        resources: [usersArn],
-      }),
-    );
-    f.rotateBatch.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'RotateUsersUnderPath',
-        actions: [
-          'iam:ListAccessKeys',
-          'iam:CreateAccessKey',
-          'iam:DeleteAccessKey',
-          'iam:CreateLoginProfile',
-          'iam:UpdateLoginProfile',
-          'iam:TagUser',
-          'iam:ListUserTags',
-        ],
-        resources: [usersArn],
-      }),
-    );
-    if (config.kioTokenSecretName) {
-      secretsmanager.Secret.fromSecretNameV2(this, 'KioToken', config.kioTokenSecretName).grantRead(
-        f.listApps,
-      );
-    }
-
-    const bucketArn = arnToken(bucket);
-    const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
-    const usersFinding = `Resource::arn:aws:iam::${account}:user${config.userPath}*`;
-    const reasons = {
-      cycle:
-        "Per-cycle working files under _mint/cycles/ in Mint's own bucket; their names are made per execution.",
-      apps: "Every app prefix in Mint's own bucket (one per Kio app, unknown at deploy time) plus _mint/pending/.",
-      readers:
-        "Reader tags on each app's credentials.json (app ids are unknown at deploy time), only that file.",
-      users: "Only users under Mint's IAM path; user names are app ids, unknown at deploy time.",
-      account:
-        'iam:GetAccountAuthorizationDetails and iam:GetAccountPasswordPolicy support only Resource "*".',
-    };
-    for (const fn of [f.listApps, f.report]) {
-      acknowledgeFindings(fn, 'AwsSolutions-IAM5', [`Resource::${bucketArn}/_mint/cycles/*`], reasons.cycle);
-    }
-    for (const fn of [f.reconcile, f.rotateBatch]) {
-      acknowledgeFindings(
-        fn,
-        'AwsSolutions-IAM5',
-        [
-          `Resource::${bucketArn}/_mint/cycles/*`,
-          `Resource::${bucketArn}/*`,
-          `Resource::${bucketArn}/*/credentials.json`,
-          usersFinding,
-          'Resource::*',
-        ],
-        `${reasons.cycle} ${reasons.apps} ${reasons.readers} ${reasons.users} ${reasons.account}`,
-      );
     }
   }
 }

@@ -81,8 +81,11 @@ export class BucketStore {
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
-  /** Deletes every version and delete marker under `prefix`, so no old secret survives. */
-  async deleteAllVersions(prefix: string): Promise<number> {
+  /**
+   * Deletes every version and delete marker of `key` (and of no other key that merely starts with it),
+   * so no old secret survives. Needs s3:ListBucketVersions and s3:DeleteObjectVersion on `key` only.
+   */
+  async deleteEveryVersion(key: string): Promise<number> {
     let deleted = 0;
     let keyMarker: string | undefined;
     let versionIdMarker: string | undefined;
@@ -90,13 +93,13 @@ export class BucketStore {
       const page = await this.s3.send(
         new ListObjectVersionsCommand({
           Bucket: this.bucket,
-          Prefix: prefix,
+          Prefix: key,
           KeyMarker: keyMarker,
           VersionIdMarker: versionIdMarker,
         }),
       );
       const objects = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].flatMap((entry) =>
-        entry.Key ? [{ Key: entry.Key, VersionId: entry.VersionId }] : [],
+        entry.Key === key ? [{ Key: entry.Key, VersionId: entry.VersionId }] : [],
       );
       if (objects.length > 0) {
         const result = await this.s3.send(
@@ -105,7 +108,7 @@ export class BucketStore {
         const failed = result.Errors ?? [];
         if (failed.length > 0) {
           throw new Error(
-            `S3 DeleteObjects under ${prefix} failed for ${failed.length} objects (first: ${failed[0]?.Code})`,
+            `S3 DeleteObjects of ${key} failed for ${failed.length} objects (first: ${failed[0]?.Code})`,
           );
         }
         deleted += objects.length;

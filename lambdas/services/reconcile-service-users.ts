@@ -1,7 +1,7 @@
 import type { BucketStore } from '../adapters/bucket-store';
 import type { IdentityStore } from '../adapters/identity-store';
+import { credentialsKey, cycleKeys } from '../contracts/keys';
 import { assertBelievable, type ParsedApps } from '../core/apps';
-import { cycleKeys } from '../core/cycle';
 import { describeError } from '../core/errors';
 import { planReconcile, type ReconcilePlan } from '../core/reconcile-plan';
 import { appIdOf, type ServiceUser } from '../core/service-users';
@@ -102,8 +102,8 @@ export async function reconcileServiceUsers(
   for (const ref of plan.delete) {
     await attempt(ref.appId, 'delete-user', async () => {
       // Credentials first: once the prefix is gone the app cannot read them, then the user goes.
-      await ports.bucket.deleteAllVersions(`${ref.appId}/`);
-      await ports.bucket.deleteAllVersions(cycleKeys.pending(ref.appId));
+      await ports.bucket.deleteEveryVersion(credentialsKey(ref.appId));
+      await ports.bucket.deleteEveryVersion(cycleKeys.pending(ref.appId));
       await ports.identity.deleteServiceUser(ref.userName);
       managed.delete(ref.appId);
       result.deleted.push(ref.appId);

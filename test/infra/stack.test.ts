@@ -148,9 +148,13 @@ describe('MintStack', () => {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({
-            Action: ['iam:CreateUser', 'iam:PutUserPermissionsBoundary'],
+            Sid: 'CreateUsersWithBoundary',
+            Action: 'iam:CreateUser',
             Resource: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':user/mint/\\*$')])] },
-            Condition: { StringEquals: { 'iam:PermissionsBoundary': Match.anyValue() } },
+            Condition: {
+              StringEquals: { 'iam:PermissionsBoundary': Match.anyValue() },
+              Null: { 'aws:RequestTag/mint:app-id': 'false' },
+            },
           }),
         ]),
       },

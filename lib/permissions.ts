@@ -1,0 +1,363 @@
+import { KEY_PATTERNS, type KeyPattern } from '../lambdas/contracts/keys';
+import { TAG } from '../lambdas/core/service-users';
+
+/**
+ * What each of Mint's functions may do, and why: the one source of every grant. `function-grants.ts`
+ * turns it into IAM statements, the README's "Permissions" table is rendered from it
+ * (`npm run permissions`), and the authorization tier (`test/workflow/authorization.test.ts`) proves
+ * that every call each function makes is allowed by what this deploys, and that every line is used.
+ * No CDK here, so the table can be rendered and tested without synthesizing.
+ */
+
+export type MintFunction = 'startCycle' | 'listApps' | 'reconcile' | 'rotateBatch' | 'report';
+
+/** What a grant applies to; `function-grants.ts` turns each into ARNs of the deployed resources. */
+export type Target =
+  | { objects: readonly KeyPattern[] }
+  | 'bucket'
+  /** The bucket's KMS key, only as S3 uses it on the function's behalf (`kms:ViaService`). */
+  | 'bucketKey'
+  /** IAM users directly under Mint's path (`mint:userPath`). */
+  | 'serviceUsers'
+  /** Actions that have no resource-level permissions: IAM accepts only `*`. */
+  | 'account'
+  | 'stateMachine'
+  | 'kioTokenSecret';
+
+/**
+ * Conditions a grant carries. `managedUser`: the user already carries `mint:app-id` (Mint made it).
+ * `newUser`: the user does not carry it yet, as in the tags of `CreateUser`. `withBoundary`: the request
+ * sets exactly Mint's permissions boundary. `tagsNewUserAsApp`: the request tags the user with
+ * `mint:app-id`. `appPrefixes`: a version listing only of app credentials or staged rotations.
+ */
+export type Condition = 'managedUser' | 'newUser' | 'withBoundary' | 'tagsNewUserAsApp' | 'appPrefixes';
+
+export interface Grant {
+  /** The statement id in the deployed policy. */
+  sid: string;
+  actions: readonly string[];
+  on: Target;
+  when?: readonly Condition[];
+  /** Why the function needs it: shown in the README and in cdk-nag acknowledgements. */
+  why: string;
+  /** Deployed only when this holds (for example a Kio token is configured). */
+  onlyIf?: 'kioToken';
+}
+
+/**
+ * Explicit denies on every function that may touch IAM users: what no Allow, present or future, can
+ * undo. IAM ARNs cannot say "directly under /mint/" (`user/mint/*` also matches `/mint/ops/admin`), so
+ * nested paths are denied; and the tag that decides which app a user serves is set once, at creation.
+ */
+export interface Guard {
+  sid: string;
+  actions: readonly string[];
+  on: 'nestedUsers' | 'serviceUsers';
+  when?: readonly ('changesAppId' | 'managedUser')[];
+  why: string;
+}
+
+const S3_WITH_KMS = "S3 encrypts and decrypts with the bucket key on the caller's behalf (SSE-KMS)";
+const MISSING_IS_404 =
+  'S3 answers a GET of a missing object with 404 only to callers that may list the bucket, 403 otherwise';
+
+export const FUNCTION_GRANTS: Record<MintFunction, readonly Grant[]> = {
+  startCycle: [
+    {
+      sid: 'FindRunningCycles',
+      actions: ['states:ListExecutions'],
+      on: 'stateMachine',
+      why: 'ends the cycle at once when an earlier one is still running',
+    },
+  ],
+  listApps: [
+    {
+      sid: 'WriteKioSnapshot',
+      actions: ['s3:PutObject'],
+      on: { objects: ['cycles'] },
+      why: 'stores the validated Kio answer that the rest of the cycle reads',
+    },
+    { sid: 'EncryptThroughS3', actions: ['kms:GenerateDataKey'], on: 'bucketKey', why: S3_WITH_KMS },
+    {
+      sid: 'ReadKioToken',
+      actions: ['secretsmanager:GetSecretValue'],
+      on: 'kioTokenSecret',
+      why: "Kio's bearer token (only with mint:kioTokenSecretName)",
+      onlyIf: 'kioToken',
+    },
+  ],
+  reconcile: [
+    {
+      sid: 'ListServiceUsers',
+      actions: ['iam:GetAccountAuthorizationDetails'],
+      on: 'account',
+      why: 'lists every user with its path, boundary and tags, 1,000 per call (no per-app call when idle)',
+    },
+    {
+      sid: 'CreateUsersWithBoundary',
+      actions: ['iam:CreateUser'],
+      on: 'serviceUsers',
+      when: ['withBoundary', 'tagsNewUserAsApp'],
+      why: "creates an active app's user, only with Mint's boundary and its mint:app-id tag",
+    },
+    {
+      sid: 'TagUsersAtCreation',
+      actions: ['iam:TagUser'],
+      on: 'serviceUsers',
+      when: ['newUser', 'tagsNewUserAsApp'],
+      why: 'CreateUser with tags also needs iam:TagUser on the user being created',
+    },
+    {
+      sid: 'RepairBoundary',
+      actions: ['iam:PutUserPermissionsBoundary'],
+      on: 'serviceUsers',
+      when: ['managedUser', 'withBoundary'],
+      why: "puts Mint's boundary back on a user that lost it",
+    },
+    {
+      sid: 'ManageMintUsers',
+      actions: [
+        'iam:TagUser',
+        'iam:ListAccessKeys',
+        'iam:DeleteAccessKey',
+        'iam:DeleteLoginProfile',
+        'iam:DeleteUser',
+      ],
+      on: 'serviceUsers',
+      when: ['managedUser'],
+      why: 'retags reader accounts; deletes the user of an app that left Kio, keys and password first',
+    },
+    {
+      sid: 'ReadCycleFiles',
+      actions: ['s3:GetObject', 's3:PutObject'],
+      on: { objects: ['cycles'] },
+      why: "reads the cycle's Kio snapshot; writes batch files and a dry run's plan",
+    },
+    {
+      sid: 'ReadOwnerMapping',
+      actions: ['s3:GetObject'],
+      on: { objects: ['owners'] },
+      why: 'which accounts read which app (_mint/owners.json)',
+    },
+    {
+      sid: 'ReadAndWriteStatus',
+      actions: ['s3:GetObject', 's3:PutObject'],
+      on: { objects: ['status'] },
+      why: 'rebuilds _mint/status.json and writes it when it changed',
+    },
+    { sid: 'MissingObjectsAre404', actions: ['s3:ListBucket'], on: 'bucket', why: MISSING_IS_404 },
+    {
+      sid: 'RetagReaders',
+      actions: ['s3:PutObjectTagging'],
+      on: { objects: ['credentials'] },
+      why: "changes an app's reader accounts on its current credentials.json",
+    },
+    {
+      sid: 'ListRemovedAppsVersions',
+      actions: ['s3:ListBucketVersions'],
+      on: 'bucket',
+      when: ['appPrefixes'],
+      why: "finds every version of a removed app's credentials and staged rotation",
+    },
+    {
+      sid: 'DeleteRemovedAppsVersions',
+      actions: ['s3:DeleteObjectVersion'],
+      on: { objects: ['credentials', 'pending'] },
+      why: "deletes every version of a removed app's credentials and staged rotation, nothing under _mint/ else",
+    },
+    {
+      sid: 'EncryptAndDecryptThroughS3',
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      on: 'bucketKey',
+      why: S3_WITH_KMS,
+    },
+  ],
+  rotateBatch: [
+    {
+      sid: 'ReadPasswordPolicy',
+      actions: ['iam:GetAccountPasswordPolicy'],
+      on: 'account',
+      why: "generates passwords that meet the account's password policy",
+    },
+    {
+      sid: 'RotateMintUsers',
+      actions: [
+        'iam:ListAccessKeys',
+        'iam:CreateAccessKey',
+        'iam:DeleteAccessKey',
+        'iam:CreateLoginProfile',
+        'iam:UpdateLoginProfile',
+        'iam:TagUser',
+        'iam:ListUserTags',
+      ],
+      on: 'serviceUsers',
+      when: ['managedUser'],
+      why: 'creates the new key and password, retires the previous key, records rotation state in tags',
+    },
+    {
+      sid: 'ReadBatchFiles',
+      actions: ['s3:GetObject', 's3:PutObject'],
+      on: { objects: ['cycles'] },
+      why: "reads its batch's apps; writes their outcomes",
+    },
+    {
+      sid: 'StageRotations',
+      actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+      on: { objects: ['pending'] },
+      why: 'stages the new secret before IAM changes, resumes from it after a crash, clears it once published',
+    },
+    {
+      sid: 'PublishCredentials',
+      actions: ['s3:GetObject', 's3:PutObject', 's3:PutObjectTagging'],
+      on: { objects: ['credentials'] },
+      why: 'reads what is published; publishes the tested secret with its reader-accounts tag',
+    },
+    { sid: 'MissingObjectsAre404', actions: ['s3:ListBucket'], on: 'bucket', why: MISSING_IS_404 },
+    {
+      sid: 'EncryptAndDecryptThroughS3',
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      on: 'bucketKey',
+      why: S3_WITH_KMS,
+    },
+    {
+      sid: 'FindRunningCycles',
+      actions: ['states:ListExecutions'],
+      on: 'stateMachine',
+      why: 'a retried or redriven batch waits while another cycle runs',
+    },
+  ],
+  report: [
+    {
+      sid: 'ReadAndWriteCycleFiles',
+      actions: ['s3:GetObject', 's3:PutObject'],
+      on: { objects: ['cycles'] },
+      why: 'reads batch outcomes; writes report.json and the retry batches',
+    },
+    { sid: 'MissingObjectsAre404', actions: ['s3:ListBucket'], on: 'bucket', why: MISSING_IS_404 },
+    {
+      sid: 'EncryptAndDecryptThroughS3',
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      on: 'bucketKey',
+      why: S3_WITH_KMS,
+    },
+  ],
+};
+
+/** Functions that may touch IAM users carry these denies. */
+export const USER_GUARDS: readonly Guard[] = [
+  {
+    sid: 'NoUsersOutsideMintsPath',
+    actions: ['iam:*'],
+    on: 'nestedUsers',
+    why: 'user/<path>* also matches nested paths (/mint/ops/admin) that Mint never manages',
+  },
+  {
+    sid: 'AppIdTagIsSetOnlyAtCreation',
+    actions: ['iam:TagUser', 'iam:UntagUser'],
+    on: 'serviceUsers',
+    when: ['changesAppId', 'managedUser'],
+    why: `${TAG.appId} decides which app a user serves: no function may change or remove it`,
+  },
+];
+
+/**
+ * Grants that no call in the authorization tier exercises, each with the reason it must exist anyway.
+ * `principal` is a function's construct name without `Fn` (`Report`), `every function`, or
+ * `state machine`; `sid` narrows it to one statement.
+ */
+export const UNEXERCISED_GRANTS: readonly {
+  principal: string;
+  sid?: string;
+  actions: readonly string[];
+  why: string;
+}[] = [
+  {
+    principal: 'every function',
+    actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+    why: "AWSLambdaBasicExecutionRole: the Lambda runtime writes the function's logs, not its code",
+  },
+  {
+    principal: 'Report',
+    sid: 'MissingObjectsAre404',
+    actions: ['s3:ListBucket'],
+    why:
+      "Report reads every batch's outcome file; one whose batch died before writing it must read as " +
+      'missing (404), not as AccessDenied (403)',
+  },
+  {
+    principal: 'every function',
+    actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+    why: 'only with mint:tracing=true: the function sends its traces',
+  },
+];
+
+export function grantsFor(fn: MintFunction, options: { kioToken: boolean }): Grant[] {
+  return FUNCTION_GRANTS[fn].filter((g) => g.onlyIf !== 'kioToken' || options.kioToken);
+}
+
+export function touchesUsers(fn: MintFunction): boolean {
+  return FUNCTION_GRANTS[fn].some((g) => g.on === 'serviceUsers');
+}
+
+export function describeTarget(on: Target): string {
+  if (typeof on === 'object') return on.objects.map((p) => `\`<bucket>/${KEY_PATTERNS[p]}\``).join(', ');
+  return {
+    bucket: 'the bucket',
+    bucketKey: "the bucket's key, through S3 only",
+    serviceUsers: "users directly under Mint's path",
+    account: '`*` (no resource-level permissions)',
+    stateMachine: "Mint's state machine",
+    kioTokenSecret: "the Kio token's secret",
+  }[on];
+}
+
+const CONDITION_TEXT: Record<Condition | 'changesAppId', string> = {
+  managedUser: `tagged \`${TAG.appId}\``,
+  newUser: `not yet tagged \`${TAG.appId}\``,
+  withBoundary: "with Mint's boundary",
+  tagsNewUserAsApp: `tagging it \`${TAG.appId}\``,
+  appPrefixes: 'listing only app credentials or staged rotations',
+  changesAppId: `changing \`${TAG.appId}\``,
+};
+
+const FUNCTION_TITLES: Record<MintFunction, string> = {
+  startCycle: 'StartCycle',
+  listApps: 'ListApps',
+  reconcile: 'ReconcileServiceUsers',
+  rotateBatch: 'RotateBatch (and RetryBatch)',
+  report: 'Report (and RecordRetry)',
+};
+
+/** The README's per-function permission tables, rendered from the grants themselves. */
+export function renderPermissionsMarkdown(): string {
+  const lines: string[] = [];
+  for (const fn of Object.keys(FUNCTION_GRANTS) as MintFunction[]) {
+    lines.push(
+      `**${FUNCTION_TITLES[fn]}**`,
+      '',
+      '| may | on | only when | why |',
+      '| --- | --- | --- | --- |',
+    );
+    for (const g of FUNCTION_GRANTS[fn]) {
+      const when = [
+        ...(g.when ?? []).map((c) => CONDITION_TEXT[c]),
+        ...(g.onlyIf ? ['mint:kioTokenSecretName is set'] : []),
+      ];
+      lines.push(
+        `| ${g.actions.map((a) => `\`${a}\``).join(', ')} | ${describeTarget(g.on)} | ${when.join('; ') || '—'} | ${g.why} |`,
+      );
+    }
+    if (touchesUsers(fn)) {
+      for (const guard of USER_GUARDS) {
+        const on =
+          guard.on === 'nestedUsers' ? "users in paths nested under Mint's" : describeTarget(guard.on);
+        const when = (guard.when ?? []).map((c) => CONDITION_TEXT[c]).join('; ') || '—';
+        lines.push(
+          `| **never** ${guard.actions.map((a) => `\`${a}\``).join(', ')} | ${on} | ${when} | ${guard.why} |`,
+        );
+      }
+    }
+    lines.push('');
+  }
+  return lines.join('\n').trimEnd();
+}
