@@ -116,7 +116,17 @@ function measure(run: CycleRun, calls: string[], memory: TaskMemory): CycleMeasu
  * handlers, and FakeAws (a stateful in-memory IAM/S3/STS/SFN behind aws-sdk-client-mock) counting
  * every AWS call: a first cycle where everything is new, an idle one, and one where 10 % are due.
  */
-export async function measureSize(apps: number): Promise<SizeMeasurement> {
+export interface MeasureOptions {
+  /**
+   * Builds the in-memory AWS for the synthesized stack (the budget test passes one that refuses what the
+   * deployed policies refuse). Its bucket and boundary are the ones named here.
+   */
+  aws?: (template: ReturnType<typeof synthMint>['template'], definition: Record<string, unknown>) => FakeAws;
+  bucket?: string;
+  boundaryArn?: string;
+}
+
+export async function measureSize(apps: number, options: MeasureOptions = {}): Promise<SizeMeasurement> {
   const { template } = synthMint({ 'mint:kioUrl': 'http://127.0.0.1:1' });
   const definition = renderDefinition(template);
   const memory = taskMemory(definition, template);
@@ -128,10 +138,12 @@ export async function measureSize(apps: number): Promise<SizeMeasurement> {
       active: true,
     })),
   );
-  const aws = new FakeAws();
+  const aws = options.aws ? options.aws(template, definition) : new FakeAws();
   const saved = { ...process.env };
   const env = lambdaEnvironment(template, (resource) =>
-    resource.type === 'AWS::S3::Bucket' ? 'mint-bench' : `arn:aws:iam::${aws.account}:policy/mint-deny-all`,
+    resource.type === 'AWS::S3::Bucket'
+      ? (options.bucket ?? 'mint-bench')
+      : (options.boundaryArn ?? `arn:aws:iam::${aws.account}:policy/mint-deny-all`),
   );
   Object.assign(process.env, env, {
     MINT_KIO_URL: kio.url,

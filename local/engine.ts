@@ -1,4 +1,5 @@
 import './polyfills';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { CreatePolicyCommand, IAMClient, ListPoliciesCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
@@ -20,6 +21,15 @@ const fakeContext = {
 } as unknown as Context;
 
 export type EventLog = Record<string, unknown>;
+
+/**
+ * The workflow state whose handler is running, for every AWS call it makes (through awaits and SDK
+ * middleware): the authorization tier evaluates each call as the function of that state.
+ */
+export const currentTask = new AsyncLocalStorage<string>();
+
+/** The state machine ARN the local engine puts in each execution's context. */
+export const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:Mint`;
 type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
 export interface CycleRun {
@@ -52,18 +62,18 @@ export async function runCycle(
   const name = options.name ?? `cycle-${Date.now()}`;
   resetAwsClients();
   resetRuntime(options.now ? { now: options.now } : {});
-  const load = (m: { handler: LambdaHandler }) => (event: unknown) =>
-    m.handler(event, fakeContext) as Promise<never>;
-  const rotate = load(await import('../lambdas/handlers/rotate-batch'));
-  const report = load(await import('../lambdas/handlers/report'));
+  const load = (state: string, m: { handler: LambdaHandler }) => (event: unknown) =>
+    currentTask.run(state, () => m.handler(event, fakeContext) as Promise<never>);
+  const rotate = await import('../lambdas/handlers/rotate-batch');
+  const report = await import('../lambdas/handlers/report');
   const handlers = {
-    [STATE.startCycle]: load(await import('../lambdas/handlers/start-cycle')),
-    [STATE.listApps]: load(await import('../lambdas/handlers/list-apps')),
-    [STATE.reconcile]: load(await import('../lambdas/handlers/reconcile')),
-    [STATE.rotateBatch]: rotate,
-    [STATE.retryBatch]: rotate,
-    [STATE.report]: report,
-    [STATE.recordRetry]: report,
+    [STATE.startCycle]: load(STATE.startCycle, await import('../lambdas/handlers/start-cycle')),
+    [STATE.listApps]: load(STATE.listApps, await import('../lambdas/handlers/list-apps')),
+    [STATE.reconcile]: load(STATE.reconcile, await import('../lambdas/handlers/reconcile')),
+    [STATE.rotateBatch]: load(STATE.rotateBatch, rotate),
+    [STATE.retryBatch]: load(STATE.retryBatch, rotate),
+    [STATE.report]: load(STATE.report, report),
+    [STATE.recordRetry]: load(STATE.recordRetry, report),
   };
   const started = performance.now();
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
@@ -76,7 +86,7 @@ export async function runCycle(
         Input: input,
         StartTime: (options.now?.() ?? new Date()).toISOString(),
       },
-      StateMachine: { Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:Mint`, Name: 'Mint' },
+      StateMachine: { Id: LOCAL_STATE_MACHINE_ARN, Name: 'Mint' },
     } as never,
   });
   const events: EventLog[] = [];

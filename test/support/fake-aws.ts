@@ -1,8 +1,10 @@
 import * as IAM from '@aws-sdk/client-iam';
 import * as S3 from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import type { SdkCall, Service } from './authorization/sdk-permissions';
 
 /** An error shaped like the SDK's service exceptions (name = AWS error code). */
 export function awsError(name: string, message = name): Error {
@@ -19,6 +21,14 @@ interface FakeUser {
   tags: Record<string, string>;
   keys: { id: string; secret: string }[];
   password?: string;
+}
+
+export interface FakeAwsOptions {
+  /**
+   * Decides, before the call has any effect, whether AWS would authorize it; throws the error AWS would
+   * answer with. The workflow tier passes the deployed policies here (see `authorization/`).
+   */
+  authorize?: (call: SdkCall, aws: FakeAws) => Promise<void>;
 }
 
 /**
@@ -40,18 +50,22 @@ export class FakeAws {
   s3: AwsClientStub<S3.S3Client>;
   sts: AwsClientStub<STSClient>;
   sfn: AwsClientStub<SFNClient>;
+  secrets: AwsClientStub<SecretsManagerClient>;
+  /** Secrets Manager's secrets, by name: the Kio token. */
+  secretValues = new Map<string, string>();
   running: { executionArn: string; startDate: Date }[] = [];
 
-  constructor() {
+  constructor(private readonly options: FakeAwsOptions = {}) {
     this.iam = mockClient(IAM.IAMClient);
     this.s3 = mockClient(S3.S3Client);
     this.sts = mockClient(STSClient);
     this.sfn = mockClient(SFNClient);
+    this.secrets = mockClient(SecretsManagerClient);
     this.install();
   }
 
   restore(): void {
-    for (const stub of [this.iam, this.s3, this.sts, this.sfn]) stub.restore();
+    for (const stub of [this.iam, this.s3, this.sts, this.sfn, this.secrets]) stub.restore();
   }
 
   failNext(command: string, error: Error, when?: (input: Record<string, unknown>) => boolean): void {
@@ -104,13 +118,31 @@ export class FakeAws {
     // biome-ignore lint/suspicious/noExplicitAny: aws-sdk-client-mock's command typing is per client; this helper serves all four.
     (stub as any).on(command).callsFake(async (input: Record<string, unknown>, getClient: any) => {
       this.calls.push(name);
+      // The mock hands out the client of the latest call: take this call's before any await.
+      const client = getClient();
+      if (this.options.authorize) {
+        await this.options.authorize({ service: this.serviceOf(stub), operation: name, input }, this);
+      }
       const index = this.injected.findIndex((i) => i.command === name && (!i.when || i.when(input)));
       if (index >= 0) {
         const [injected] = this.injected.splice(index, 1);
         throw injected?.error;
       }
-      return fn(input, getClient);
+      return fn(input, () => client);
     });
+  }
+
+  private serviceOf(stub: AwsClientStub<never>): Service {
+    const services: [unknown, Service][] = [
+      [this.iam, 'iam'],
+      [this.s3, 's3'],
+      [this.sts, 'sts'],
+      [this.sfn, 'sfn'],
+      [this.secrets, 'secretsmanager'],
+    ];
+    const found = services.find(([candidate]) => candidate === stub);
+    if (!found) throw new Error('a stub FakeAws does not know');
+    return found[1];
   }
 
   private install(): void {
@@ -274,6 +306,17 @@ export class FakeAws {
         if (!owner)
           throw awsError('InvalidClientTokenId', 'The security token included in the request is invalid.');
         return { Arn: owner.arn, Account: this.account, UserId: 'AIDAFAKE' };
+      },
+    );
+    this.on(
+      this.secrets as unknown as AwsClientStub<never>,
+      GetSecretValueCommand,
+      'GetSecretValue',
+      (input) => {
+        const value = this.secretValues.get(String(input.SecretId));
+        if (value === undefined)
+          throw awsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+        return { SecretString: value };
       },
     );
     this.on(this.sfn as unknown as AwsClientStub<never>, ListExecutionsCommand, 'ListExecutions', () => ({

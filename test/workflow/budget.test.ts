@@ -1,4 +1,6 @@
 import { measureSize } from '../../bench/scenario';
+import type { Authorizer } from '../support/authorization/authorizer';
+import { enforcingFakeAws, lambdaEnv, refusals } from '../support/workflow-harness';
 
 /**
  * The cost targets of the design, kept true in CI with the benchmark's own measurement (counts, not
@@ -7,7 +9,19 @@ import { measureSize } from '../../bench/scenario';
  */
 describe('what a cycle costs', () => {
   it.each([10, 1500])('stays within budget with %i apps', async (apps) => {
-    const m = await measureSize(apps);
+    // With the deployed policies enforced: what the budget counts must also be allowed.
+    let authorizer: Authorizer | undefined;
+    const names = lambdaEnv('');
+    const m = await measureSize(apps, {
+      bucket: names.MINT_BUCKET,
+      boundaryArn: names.MINT_BOUNDARY_ARN,
+      aws: (template, definition) => {
+        const enforcing = enforcingFakeAws(template, definition);
+        authorizer = enforcing.authorizer;
+        return enforcing.aws;
+      },
+    });
+    expect(authorizer && refusals(authorizer)).toEqual([]);
     expect([m.first.status, m.idle.status, m.tenPercentDue.status]).toEqual([
       'SUCCEEDED',
       'SUCCEEDED',

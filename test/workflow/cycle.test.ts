@@ -9,9 +9,17 @@ import { cycleKeys } from '../../lambdas/core/cycle';
 import type { CyclePlan } from '../../lambdas/core/cycle-plan';
 import { OWNERS_KEY, READERS_TAG } from '../../lambdas/core/owners';
 import { TAG } from '../../lambdas/core/service-users';
-import { awsError, FakeAws } from '../support/fake-aws';
+import { awsError, type FakeAws } from '../support/fake-aws';
 import { evaluate } from '../support/policy-sim';
-import { lambdaEnv, renderDefinition, runCycle, startKioStub, synthMint } from '../support/workflow-harness';
+import {
+  enforcingFakeAws,
+  lambdaEnv,
+  refusals,
+  renderDefinition,
+  runCycle,
+  startKioStub,
+  synthMint,
+} from '../support/workflow-harness';
 
 const kioApp = (id: string, active = true) => ({ id, team_id: 'team-a', name: id, active });
 const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
@@ -30,8 +38,10 @@ const WRITES = [
 ];
 
 describe('the synthesized rotation cycle, executed locally', () => {
-  const definition = renderDefinition(synthMint().template);
+  const { template } = synthMint();
+  const definition = renderDefinition(template);
   let aws: FakeAws;
+  let authorizer: ReturnType<typeof enforcingFakeAws>['authorizer'];
   let kio: Awaited<ReturnType<typeof startKioStub>>;
   const savedEnv = { ...process.env };
   let logged: string[];
@@ -42,7 +52,8 @@ describe('the synthesized rotation cycle, executed locally', () => {
   });
   afterAll(() => kio.close());
   beforeEach(() => {
-    aws = new FakeAws();
+    // Every call a handler makes is evaluated against the deployed policies and refused as AWS would.
+    ({ aws, authorizer } = enforcingFakeAws(template, definition));
     Object.assign(process.env, lambdaEnv(kio.url));
     logged = [];
     writeSpy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -54,6 +65,8 @@ describe('the synthesized rotation cycle, executed locally', () => {
     writeSpy.mockRestore();
     aws.restore();
     process.env = { ...savedEnv };
+    // A call the deployed policies refuse fails the test, naming function, call, resource and decision.
+    expect(refusals(authorizer)).toEqual([]);
   });
 
   const user = (name: string) => {

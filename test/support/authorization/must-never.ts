@@ -1,0 +1,146 @@
+import { credentialsKey, cycleKeys, OWNERS_KEY, STATUS_KEY } from '../../../lambdas/contracts/keys';
+import { TAG } from '../../../lambdas/core/service-users';
+import type { PermissionRequest } from './sdk-permissions';
+import type { DeployedTemplate } from './template-policies';
+
+/**
+ * What no function may ever do, whatever its grants say: evaluated like every recorded call, as each
+ * function's role. `except` names the functions (by short name: Reconcile, RotateBatch, …) that must be
+ * allowed the requests instead.
+ */
+export interface MustNever {
+  what: string;
+  requests(deployed: DeployedTemplate): PermissionRequest[];
+  /** Functions that must be allowed these requests instead (the one whose job it is). */
+  except?: string[];
+  /** Only these functions are checked (default: all). */
+  appliesTo?: string[];
+}
+
+const BUCKET = 'mint-secrets';
+const BOUNDARY = 'arn:aws:iam::111111111111:policy/mint-deny-all';
+const object = (key: string) => `arn:aws:s3:::${BUCKET}/${key}`;
+const user = (deployed: DeployedTemplate, path: string, name: string) =>
+  `arn:aws:iam::${deployed.names.account}:user${path}${name}`;
+const mintUserTags = { [`aws:ResourceTag/${TAG.appId}`]: 'orders' };
+const key = (deployed: DeployedTemplate) => deployed.bucketKeyArn(BUCKET) ?? 'no-key';
+
+export const MUST_NEVER: readonly MustNever[] = [
+  {
+    what: "create a user outside Mint's path, in a path nested under it, or without Mint's boundary",
+    requests: (d) => [
+      ...[user(d, '/', 'orders'), user(d, '/ops/', 'orders'), user(d, '/mint/ops/', 'admin')].map(
+        (resource) => ({
+          action: 'iam:CreateUser',
+          resource,
+          context: {
+            'iam:PermissionsBoundary': BOUNDARY,
+            [`aws:RequestTag/${TAG.appId}`]: 'orders',
+            'aws:TagKeys': [TAG.appId],
+          },
+        }),
+      ),
+      { action: 'iam:CreateUser', resource: user(d, '/mint/', 'orders'), context: {} },
+      {
+        action: 'iam:CreateUser',
+        resource: user(d, '/mint/', 'orders'),
+        context: { 'iam:PermissionsBoundary': 'arn:aws:iam::aws:policy/AdministratorAccess' },
+      },
+    ],
+  },
+  {
+    what: 'attach or put a policy on a user, add it to a group, or remove its boundary',
+    requests: (d) =>
+      ['iam:AttachUserPolicy', 'iam:PutUserPolicy', 'iam:DeleteUserPermissionsBoundary']
+        .map((action) => ({ action, resource: user(d, '/mint/', 'orders'), context: { ...mintUserTags } }))
+        .concat([
+          // Group membership is authorized on the group: no group may take in Mint's users.
+          {
+            action: 'iam:AddUserToGroup',
+            resource: `arn:aws:iam::${d.names.account}:group/Admins`,
+            context: {},
+          },
+        ]),
+  },
+  {
+    what: 'create keys or passwords for, or delete, a user Mint does not manage (nested path, or no mint:app-id)',
+    requests: (d) =>
+      ['iam:CreateAccessKey', 'iam:CreateLoginProfile', 'iam:UpdateLoginProfile', 'iam:DeleteUser'].flatMap(
+        (action) => [
+          { action, resource: user(d, '/mint/ops/', 'admin'), context: { ...mintUserTags } },
+          { action, resource: user(d, '/mint/', 'untagged'), context: {} },
+          { action, resource: user(d, '/', 'admin'), context: { ...mintUserTags } },
+        ],
+      ),
+  },
+  {
+    what: `change or remove ${TAG.appId} on an existing user`,
+    requests: (d) => [
+      {
+        action: 'iam:TagUser',
+        resource: user(d, '/mint/', 'orders'),
+        context: { ...mintUserTags, [`aws:RequestTag/${TAG.appId}`]: 'payments', 'aws:TagKeys': [TAG.appId] },
+      },
+      {
+        action: 'iam:UntagUser',
+        resource: user(d, '/mint/', 'orders'),
+        context: { ...mintUserTags, 'aws:TagKeys': [TAG.appId] },
+      },
+    ],
+  },
+  {
+    what: 'change the bucket policy or schedule the key for deletion',
+    requests: (d) => [
+      { action: 's3:PutBucketPolicy', resource: `arn:aws:s3:::${BUCKET}`, context: {} },
+      { action: 's3:DeleteBucketPolicy', resource: `arn:aws:s3:::${BUCKET}`, context: {} },
+      { action: 'kms:ScheduleKeyDeletion', resource: key(d), context: {} },
+      { action: 'kms:PutKeyPolicy', resource: key(d), context: {} },
+    ],
+  },
+  {
+    what: 'decrypt with the bucket key other than through S3',
+    requests: (d) => [{ action: 'kms:Decrypt', resource: key(d), context: {} }],
+  },
+  {
+    what: 'read a staged rotation (only rotation may)',
+    requests: () => [{ action: 's3:GetObject', resource: object(cycleKeys.pending('orders')), context: {} }],
+    except: ['RotateBatch'],
+  },
+  {
+    what: 'write or delete the owner mapping, or delete the status, reports or cycle files',
+    requests: () => [
+      { action: 's3:PutObject', resource: object(OWNERS_KEY), context: {} },
+      ...['s3:DeleteObject', 's3:DeleteObjectVersion'].flatMap((action) =>
+        [OWNERS_KEY, STATUS_KEY, cycleKeys.report('c1'), cycleKeys.apps('c1')].map((k) => ({
+          action,
+          resource: object(k),
+          context: {},
+        })),
+      ),
+    ],
+  },
+  {
+    what: 'write the status document (only Reconcile, which rebuilds it)',
+    requests: () => [{ action: 's3:PutObject', resource: object(STATUS_KEY), context: {} }],
+    except: ['Reconcile'],
+  },
+  {
+    what: "write any other object under an app's prefix",
+    requests: () => [{ action: 's3:PutObject', resource: object('orders/notes.txt'), context: {} }],
+  },
+  {
+    what: "publish or delete an app's credentials (rotation publishes, Reconcile deletes every version)",
+    requests: () => [{ action: 's3:PutObject', resource: object(credentialsKey('orders')), context: {} }],
+    except: ['RotateBatch'],
+  },
+  {
+    what: 'call IAM at all (the functions that list apps, start the cycle and write the report)',
+    requests: (d) => [
+      { action: 'iam:GetAccountAuthorizationDetails', resource: '*', context: {} },
+      { action: 'iam:ListUsers', resource: '*', context: {} },
+      { action: 'iam:ListAccessKeys', resource: user(d, '/mint/', 'orders'), context: { ...mintUserTags } },
+      { action: 'iam:TagUser', resource: user(d, '/mint/', 'orders'), context: { ...mintUserTags } },
+    ],
+    appliesTo: ['ListApps', 'Report', 'StartCycle'],
+  },
+];

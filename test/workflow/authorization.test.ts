@@ -1,0 +1,221 @@
+import { credentialsKey, cycleKeys, OWNERS_KEY, STATUS_KEY } from '../../lambdas/contracts/keys';
+import { TAG } from '../../lambdas/core/service-users';
+import { STATE } from '../../lib/workflow-states';
+import { LOCAL_STATE_MACHINE_ARN } from '../../local/engine';
+import { Authorizer } from '../support/authorization/authorizer';
+import { unusedGrants } from '../support/authorization/least-privilege';
+import { MUST_NEVER } from '../support/authorization/must-never';
+import type { PermissionRequest } from '../support/authorization/sdk-permissions';
+import { taskFunctions } from '../support/authorization/template-policies';
+import { awsError, type FakeAws } from '../support/fake-aws';
+import {
+  deployedTemplate,
+  enforcingFakeAws,
+  lambdaEnv,
+  refusals,
+  renderDefinition,
+  runCycle,
+  startKioStub,
+  synthMint,
+} from '../support/workflow-harness';
+
+/**
+ * The authorization tier: every AWS call each function makes in these scenarios is evaluated, as the
+ * function's role, against the synthesized template's policies (role, bucket, key) with iam-simulate,
+ * and refused as AWS would refuse it. Then: every grant is used by some call or has a stated reason,
+ * nothing on the must-never list is allowed, and the other principals Mint deploys or documents can
+ * do what their calls need. (The other workflow tests run on the same enforcing double.)
+ */
+
+const ORG = 'o-mint0example';
+const KIO_TOKEN_SECRET = 'mint/kio-token';
+const OWNER = '222222222222';
+const kioApp = (id: string, active = true, team = 'team-a') => ({ id, team_id: team, name: id, active });
+const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
+
+describe('authorization: every call allowed by what Mint deploys, and nothing more', () => {
+  const { template } = synthMint({
+    'mint:kioTokenSecretName': KIO_TOKEN_SECRET,
+    'mint:ownerOrganizationId': ORG,
+  });
+  const definition = renderDefinition(template);
+  const deployed = deployedTemplate(template);
+  const authorizer = new Authorizer(deployed, { organizationId: ORG });
+  let aws: FakeAws;
+  let kio: Awaited<ReturnType<typeof startKioStub>>;
+  const savedEnv = { ...process.env };
+  let writeSpy: jest.SpyInstance;
+  let refusedBefore = 0;
+
+  beforeAll(async () => {
+    kio = await startKioStub();
+  });
+  afterAll(() => kio.close());
+  beforeEach(() => {
+    aws = enforcingFakeAws(template, definition, authorizer).aws;
+    aws.secretValues.set(KIO_TOKEN_SECRET, 'kio-bearer-token');
+    aws.objects.set(OWNERS_KEY, [
+      { body: JSON.stringify({ teams: { 'team-a': [OWNER] }, apps: {} }), version: 1 },
+    ]);
+    Object.assign(process.env, lambdaEnv(kio.url), { MINT_KIO_TOKEN_SECRET: KIO_TOKEN_SECRET });
+    writeSpy = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    refusedBefore = refusals(authorizer).length;
+  });
+  afterEach(() => {
+    writeSpy.mockRestore();
+    aws.restore();
+    process.env = { ...savedEnv };
+  });
+
+  /** Each scenario must end with no refused call: a refusal names the function, call, resource and decision. */
+  const expectNoRefusals = () => expect(refusals(authorizer).slice(refusedBefore)).toEqual([]);
+  const user = (name: string) => {
+    const found = aws.users.get(name);
+    if (!found) throw new Error(`no user ${name}`);
+    return found;
+  };
+
+  it('first cycle: creates users with tags and boundary, stages, publishes with the reader tag', async () => {
+    kio.setApps([kioApp('orders'), kioApp('billing')]);
+    expect((await runCycle(definition)).status).toBe('SUCCEEDED');
+    expectNoRefusals();
+    expect(aws.object(credentialsKey('orders'))).toBeDefined();
+  });
+
+  it('idle cycle, due rotation, retirement of the previous key, and an emergency rotation', async () => {
+    kio.setApps([kioApp('orders'), kioApp('billing')]);
+    await runCycle(definition);
+    await runCycle(definition);
+    user('orders').tags[TAG.keyRotatedAt] = daysAgo(31);
+    user('orders').tags[TAG.passwordRotatedAt] = daysAgo(2);
+    await runCycle(definition);
+    user('orders').tags[TAG.keyRotatedAt] = daysAgo(2);
+    await runCycle(definition);
+    expect(user('orders').keys).toHaveLength(1);
+    const run = await runCycle(definition, { apps: ['billing'], force: true, revokePrevious: true });
+    expect(run.status).toBe('SUCCEEDED');
+    expectNoRefusals();
+  });
+
+  it('failures, the retry pass, and the next cycle resuming a crashed rotation', async () => {
+    kio.setApps([kioApp('orders'), kioApp('flaky')]);
+    for (let i = 0; i < 3; i++)
+      aws.failNext('CreateAccessKey', awsError('ServiceFailure'), (input) => input.UserName === 'flaky');
+    expect((await runCycle(definition)).status).toBe('SUCCEEDED');
+    // A crash after staging: the mark and the stage are there, the key was never published.
+    user('orders').tags[TAG.keyRotatedAt] = daysAgo(31);
+    user('orders').tags[TAG.passwordRotatedAt] = daysAgo(2);
+    for (let i = 0; i < 10; i++) aws.failNext('UpdateLoginProfile', awsError('ServiceFailure'));
+    expect((await runCycle(definition)).status).toBe('FAILED');
+    aws.clearFailures();
+    expect(aws.object(cycleKeys.pending('orders'))).toBeDefined();
+    expect((await runCycle(definition)).status).toBe('SUCCEEDED');
+    expect(aws.object(cycleKeys.pending('orders'))).toBeUndefined();
+    expectNoRefusals();
+  });
+
+  it('dry run, boundary repair, owner change, and deletion of removed apps with every version', async () => {
+    kio.setApps([kioApp('orders'), kioApp('legacy'), kioApp('moved')]);
+    await runCycle(definition);
+    expect((await runCycle(definition, { dryRun: true })).status).toBe('SUCCEEDED');
+    user('orders').boundary = 'arn:aws:iam::111111111111:policy/something-else';
+    aws.objects.set(cycleKeys.pending('legacy'), [{ body: '{}', version: 1 }]);
+    kio.setApps([kioApp('orders'), kioApp('legacy', false), kioApp('moved', true, 'team-b')]);
+    aws.objects.set(OWNERS_KEY, [
+      {
+        body: JSON.stringify({ teams: { 'team-a': [OWNER], 'team-b': ['333333333333'] }, apps: {} }),
+        version: 2,
+      },
+    ]);
+    expect((await runCycle(definition)).status).toBe('SUCCEEDED');
+    expect(aws.users.has('legacy')).toBe(false);
+    expect(aws.object(credentialsKey('legacy'))).toBeUndefined();
+    expect(aws.object(cycleKeys.pending('legacy'))).toBeUndefined();
+    expect(user('orders').boundary).toBe(lambdaEnv('').MINT_BOUNDARY_ARN);
+    expect(aws.objectTags.get(credentialsKey('moved'))).toEqual({ 'mint:readers': '333333333333' });
+    expectNoRefusals();
+  });
+
+  it('the deletion cap, a Kio outage, and a first cycle without owner mapping or status', async () => {
+    aws.objects.delete(OWNERS_KEY);
+    const many = Array.from({ length: 12 }, (_, i) => kioApp(`app-${String(i).padStart(2, '0')}`));
+    kio.setApps(many);
+    expect((await runCycle(definition)).status).toBe('SUCCEEDED');
+    kio.setApps([]);
+    process.env.MINT_KIO_RETRIES = '0';
+    expect((await runCycle(definition)).status).toBe('FAILED');
+    kio.setApps([kioApp('app-00')]);
+    const capped = await runCycle(definition);
+    expect(JSON.stringify(capped.events)).toMatch(/Mint.DeletionsBlocked/);
+    expect(aws.users.size).toBe(12);
+    expectNoRefusals();
+  });
+
+  describe('least privilege', () => {
+    it('uses every grant, or states why it must exist', async () => {
+      const report = await unusedGrants(authorizer, deployed);
+      process.stderr.write(
+        `authorization tier: ${report.calls} AWS calls evaluated as ${report.requests} authorizations; ` +
+          `${report.used.length} (function, action, resource pattern) grants exercised, ` +
+          `${report.explained.length} explained without a call\n`,
+      );
+      expect(report.unexplained).toEqual([]);
+    });
+
+    it.each(MUST_NEVER.map((rule) => [rule.what, rule] as const))('never: %s', async (_what, rule) => {
+      for (const fn of new Set(Object.values(taskFunctions(definition)))) {
+        const name = fn.replace(/^Rotation|Fn[0-9A-F]+$/g, '');
+        if (rule.appliesTo && !rule.appliesTo.includes(name)) continue;
+        const roleId = deployed.functionRole(fn);
+        const allowedTo = rule.except?.includes(name) ?? false;
+        for (const request of rule.requests(deployed)) {
+          const decision = await authorizer.decide(roleId, request);
+          const label = `${fn} ${request.action} ${request.resource}`;
+          if (allowedTo) expect(`${label}: ${decision}`).toBe(`${label}: Allowed`);
+          else expect(`${label}: ${decision}`).not.toBe(`${label}: Allowed`);
+        }
+      }
+    });
+  });
+
+  describe('the other principals', () => {
+    it('the state machine role invokes exactly the functions of its Task states', async () => {
+      const roleId = deployed.stateMachineRole();
+      for (const [state, fn] of Object.entries(taskFunctions(definition))) {
+        const request: PermissionRequest = {
+          action: 'lambda:InvokeFunction',
+          resource: `arn:aws:lambda:${deployed.names.region}:${deployed.names.account}:function:${fn}`,
+          context: {},
+        };
+        expect(`${state}: ${await authorizer.decide(roleId, request)}`).toBe(`${state}: Allowed`);
+      }
+      const other = {
+        action: 'lambda:InvokeFunction',
+        resource: `arn:aws:lambda:${deployed.names.region}:${deployed.names.account}:function:SomethingElse`,
+        context: {},
+      };
+      expect(await authorizer.decide(roleId, other)).not.toBe('Allowed');
+    });
+
+    it('the schedule starts the cycle and nothing else', async () => {
+      const [roleId] = deployed.rolesTrusting('events.amazonaws.com');
+      if (!roleId) throw new Error('no schedule role');
+      const start = { action: 'states:StartExecution', resource: LOCAL_STATE_MACHINE_ARN, context: {} };
+      expect(await authorizer.decide(roleId, start)).toBe('Allowed');
+      const remove = { ...start, action: 'states:DeleteStateMachine' };
+      expect(await authorizer.decide(roleId, remove)).not.toBe('Allowed');
+    });
+  });
+
+  it('names the refused call, its function and resource (a removed grant shows how a gap reads)', async () => {
+    // The status write with Reconcile's grant on _mint/status.json taken away.
+    const roleId = deployed.functionRole(taskFunctions(definition)[STATE.reconcile] ?? '');
+    const without = authorizer.principal(roleId).statements.filter((s) => s.Sid !== 'ReadAndWriteStatus');
+    const request = {
+      action: 's3:PutObject',
+      resource: `arn:aws:s3:::${lambdaEnv('').MINT_BUCKET}/${STATUS_KEY}`,
+      context: {},
+    };
+    expect(await authorizer.decide(roleId, request, without)).toBe('ImplicitlyDenied');
+  });
+});
