@@ -1,6 +1,7 @@
 import type { BucketStore } from '../adapters/bucket-store';
 import type { IdentityStore } from '../adapters/identity-store';
 import { assertBelievable, type ParsedApps } from '../core/apps';
+import { appPrefix } from '../core/credentials';
 import { cycleKeys } from '../core/cycle';
 import { describeError } from '../core/errors';
 import { planReconcile, type ReconcilePlan } from '../core/reconcile-plan';
@@ -44,6 +45,7 @@ export async function reconcileServiceUsers(
   assertBelievable(request.kio, existing.length);
   const plan = planReconcile({
     apps: request.kio.apps,
+    held: request.kio.held,
     users: existing,
     boundaryArn: request.boundaryArn,
     maxDeletions: request.maxDeletions,
@@ -102,7 +104,8 @@ export async function reconcileServiceUsers(
   for (const ref of plan.delete) {
     await attempt(ref.appId, 'delete-user', async () => {
       // Credentials first: once the prefix is gone the app cannot read them, then the user goes.
-      await ports.bucket.deleteAllVersions(`${ref.appId}/`);
+      // appPrefix refuses anything but an app id: nothing here ever deletes under `_mint/`.
+      await ports.bucket.deleteAllVersions(appPrefix(ref.appId));
       await ports.bucket.deleteAllVersions(cycleKeys.pending(ref.appId));
       await ports.identity.deleteServiceUser(ref.userName);
       managed.delete(ref.appId);
