@@ -54,9 +54,26 @@ const outcomeSchema = z.looseObject({
   error: z.string().optional(),
 });
 
+const recordedNamesSchema = z.object({
+  count: z.number().int().nonnegative(),
+  names: z.array(z.string()),
+  truncated: z.boolean(),
+});
+
 /** The parts of a cycle report (`_mint/cycles/<id>/report.json`) the CLI reads. */
 const reportSchema = z.looseObject({
   cycle: z.string(),
+  invalidAppCount: z.number().int().nonnegative().default(0),
+  // Reports written before Mint recorded users have no `users` block.
+  users: z
+    .looseObject({
+      created: recordedNamesSchema,
+      deleted: recordedNamesSchema,
+      repaired: recordedNamesSchema,
+      held: recordedNamesSchema,
+      unmanaged: recordedNamesSchema,
+    })
+    .optional(),
   finishedAt: z.string().optional(),
   outcomes: z.array(outcomeSchema).default([]),
   reconcile: z
@@ -76,10 +93,28 @@ export interface CycleResult {
   recovered: string[];
 }
 
+/** What a cycle did to service users, and how many Kio entries it could not use (`mint status`). */
+export interface CycleRecords {
+  invalidApps: number;
+  /** Absent in reports written before Mint recorded users. */
+  users?: Record<
+    'created' | 'deleted' | 'repaired' | 'held' | 'unmanaged',
+    z.infer<typeof recordedNamesSchema>
+  >;
+}
+
 export async function readCycleResult(
   bucket: BucketStore,
   cycleId: string,
 ): Promise<CycleResult | undefined> {
+  return (await readCycleReport(bucket, cycleId))?.result;
+}
+
+/** The cycle report's failures and rotations (`result`), and its records of users and invalid apps. */
+export async function readCycleReport(
+  bucket: BucketStore,
+  cycleId: string,
+): Promise<{ result: CycleResult; records: CycleRecords } | undefined> {
   const raw = await bucket.getJson(cycleKeys.report(cycleId));
   if (raw === undefined) return undefined;
   const parsed = reportSchema.safeParse(raw);
@@ -96,12 +131,21 @@ export async function readCycleResult(
       .filter((o) => o.status === 'failed' && !recovered.includes(o.appId))
       .map((o) => ({ appId: o.appId, step: o.step ?? '?', error: o.error ?? '' })),
   ];
+  const { created, deleted, repaired, held, unmanaged } = report.users ?? {};
   return {
-    cycle: report.cycle,
-    ...(report.finishedAt ? { finishedAt: report.finishedAt } : {}),
-    rotated: report.outcomes.filter((o) => o.status === 'rotated').length,
-    failures,
-    recovered,
+    result: {
+      cycle: report.cycle,
+      ...(report.finishedAt ? { finishedAt: report.finishedAt } : {}),
+      rotated: report.outcomes.filter((o) => o.status === 'rotated').length,
+      failures,
+      recovered,
+    },
+    records: {
+      invalidApps: report.invalidAppCount,
+      ...(created && deleted && repaired && held && unmanaged
+        ? { users: { created, deleted, repaired, held, unmanaged } }
+        : {}),
+    },
   };
 }
 

@@ -1,10 +1,11 @@
 import type { AppStatus, StatusDocument } from '../lambdas/core/app-status';
 import { type CliContext, printJson } from './context';
 import {
+  type CycleRecords,
   type CycleResult,
   type CycleSummary,
   latestCycles,
-  readCycleResult,
+  readCycleReport,
   readStatus,
   UNSUCCESSFUL,
 } from './cycles';
@@ -20,23 +21,25 @@ export interface StatusView {
   cycles: CycleSummary[];
   /** The newest cycle with a report: its failures are newer than the status document. */
   latestReport?: CycleResult;
+  /** The same cycle's records: users created, deleted, repaired, kept and left alone; invalid Kio entries. */
+  latestRecords?: CycleRecords;
   /** `_mint/status.json`, written at the start of each cycle in which some app's state changed. */
   status?: StatusDocument;
 }
 
 export async function loadStatusView(ctx: CliContext, cycleCount: number): Promise<StatusView> {
   const cycles = await latestCycles(ctx.sfn, ctx.targets.stateMachineArn, cycleCount);
-  let latestReport: CycleResult | undefined;
+  let latest: Awaited<ReturnType<typeof readCycleReport>>;
   for (const cycle of cycles.filter((c) => c.status !== 'RUNNING')) {
-    latestReport = await readCycleResult(ctx.bucket, cycle.id);
-    if (latestReport) break;
+    latest = await readCycleReport(ctx.bucket, cycle.id);
+    if (latest) break;
   }
   const status = await readStatus(ctx.bucket);
   return {
     stateMachineArn: ctx.targets.stateMachineArn,
     bucket: ctx.targets.bucket,
     cycles,
-    ...(latestReport ? { latestReport } : {}),
+    ...(latest ? { latestReport: latest.result, latestRecords: latest.records } : {}),
     ...(status ? { status } : {}),
   };
 }
@@ -69,6 +72,28 @@ function formatReaders(readers: readonly string[]): string {
   return readers.length === 1 ? (readers[0] ?? '') : `${readers[0]} +${readers.length - 1}`;
 }
 
+/** One line on what the cycle did to service users and what Kio sent that Mint could not use; ids quoted. */
+export function formatRecords(records: CycleRecords): string | undefined {
+  const parts: string[] = [];
+  const users = records.users;
+  if (users) {
+    parts.push(
+      `users ${users.created.count} created, ${users.deleted.count} deleted, ${users.repaired.count} repaired`,
+    );
+    const named = (list: { count: number; names: string[]; truncated: boolean }) =>
+      `${list.names.map((name) => JSON.stringify(name)).join(', ')}${list.truncated ? `, and ${list.count - list.names.length} more` : ''}`;
+    if (users.held.count > 0)
+      parts.push(`${users.held.count} kept because Kio's entry is invalid (${named(users.held)})`);
+    if (users.unmanaged.count > 0)
+      parts.push(
+        `${users.unmanaged.count} without a valid mint:app-id tag, left alone (${named(users.unmanaged)})`,
+      );
+  }
+  if (records.invalidApps > 0)
+    parts.push(`${records.invalidApps} invalid Kio entries (see the cycle report)`);
+  return parts.length > 0 ? parts.join('; ') : undefined;
+}
+
 function clip(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, width - 1)}…` : text;
 }
@@ -94,9 +119,10 @@ export function formatStatusView(view: StatusView): string {
   );
   const report = view.latestReport;
   if (report) {
+    const records = view.latestRecords ? formatRecords(view.latestRecords) : undefined;
     const head = `Cycle ${report.cycle}: ${report.rotated} rotated, ${report.failures.length} failed${
       report.recovered.length > 0 ? `, ${report.recovered.length} recovered by its retry pass` : ''
-    }`;
+    }${records ? `\n  ${records}` : ''}`;
     sections.push(
       report.failures.length === 0
         ? head

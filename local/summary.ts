@@ -9,7 +9,8 @@ export interface CycleSummary {
   outcome: string;
   apps: { active: number; inactive: number; invalid: number };
   invalidApps: string[];
-  users: { created: number; deleted: number; repaired: number };
+  /** Full counts (Reconcile's name lists stop at 20). `held`: kept because Kio's entry is invalid. */
+  users: { created: number; deleted: number; repaired: number; held: number; unmanaged: number };
   due: number;
   rotated: number;
   retired: number;
@@ -29,8 +30,15 @@ interface StateOutput {
   };
   reconcile?: {
     created?: string[];
+    createdCount?: number;
     deleted?: string[];
+    deletedCount?: number;
     repaired?: string[];
+    repairedCount?: number;
+    unmanagedUsers?: string[];
+    unmanagedCount?: number;
+    heldUsers?: string[];
+    heldCount?: number;
     toCreate?: number;
     toDelete?: number;
     due?: number;
@@ -67,11 +75,14 @@ export function summarizeCycle(run: CycleRun): CycleSummary {
       inactive: state.apps?.inactive ?? 0,
       invalid: state.apps?.invalidCount ?? 0,
     },
-    invalidApps: (state.apps?.invalid ?? []).map((bad) => `${bad.ref}: ${bad.reason}`),
+    // Ids come from Kio as sent: quoted, so one with a newline or a quote cannot forge a line.
+    invalidApps: (state.apps?.invalid ?? []).map((bad) => `${JSON.stringify(bad.ref)}: ${bad.reason}`),
     users: {
-      created: state.reconcile?.created?.length ?? 0,
-      deleted: state.reconcile?.deleted?.length ?? 0,
-      repaired: state.reconcile?.repaired?.length ?? 0,
+      created: count(state.reconcile?.createdCount, state.reconcile?.created),
+      deleted: count(state.reconcile?.deletedCount, state.reconcile?.deleted),
+      repaired: count(state.reconcile?.repairedCount, state.reconcile?.repaired),
+      held: count(state.reconcile?.heldCount, state.reconcile?.heldUsers),
+      unmanaged: count(state.reconcile?.unmanagedCount, state.reconcile?.unmanagedUsers),
     },
     due: state.reconcile?.due ?? 0,
     rotated: state.report?.rotated ?? 0,
@@ -81,6 +92,20 @@ export function summarizeCycle(run: CycleRun): CycleSummary {
     wallMs: run.wallMs,
     reportKey: state.report?.reportKey,
   };
+}
+
+/** The full count when Reconcile sent one, else the length of its (possibly truncated) list. */
+function count(total: number | undefined, names: readonly string[] | undefined): number {
+  return total ?? names?.length ?? 0;
+}
+
+/** One line, whatever the text holds: control characters (a newline in an id, say) are escaped. */
+export function oneLine(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => {
+    const escaped = JSON.stringify(c).slice(1, -1);
+    return escaped !== c ? escaped : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
 }
 
 function describeCause(cause: unknown): string {
@@ -102,10 +127,16 @@ export function formatSummary(summary: CycleSummary): string {
   const lines = [
     `${summary.name}: ${mark} (${summary.outcome}) in ${(summary.wallMs / 1000).toFixed(2)} s, ${summary.stateTransitions} state transitions`,
     `  apps seen      ${summary.apps.active} active, ${summary.apps.inactive} inactive, ${summary.apps.invalid} invalid`,
-    `  service users  ${summary.users.created} created, ${summary.users.deleted} deleted, ${summary.users.repaired} repaired`,
+    `  service users  ${summary.users.created} created, ${summary.users.deleted} deleted, ${summary.users.repaired} repaired${
+      summary.users.held > 0 ? `, ${summary.users.held} kept (invalid in Kio)` : ''
+    }${summary.users.unmanaged > 0 ? `, ${summary.users.unmanaged} unmanaged (left alone)` : ''}`,
     `  rotation       ${summary.due} due, ${summary.rotated} rotated, ${summary.retired} previous keys retired`,
   ];
-  for (const bad of summary.invalidApps) lines.push(`  invalid app    ${bad}`);
-  for (const failure of summary.failures) lines.push(`  failure        ${failure}`);
+  if (summary.apps.invalid > summary.invalidApps.length)
+    lines.push(
+      `  invalid apps   the first ${summary.invalidApps.length} of ${summary.apps.invalid} are listed`,
+    );
+  for (const bad of summary.invalidApps) lines.push(`  invalid app    ${oneLine(bad)}`);
+  for (const failure of summary.failures) lines.push(`  failure        ${oneLine(failure)}`);
   return lines.join('\n');
 }

@@ -3,6 +3,8 @@ import { appIdOf, type ServiceUser } from './service-users';
 
 export interface ReconcileInput {
   apps: readonly KioApp[];
+  /** Ids an invalid or repeated Kio entry names (`ParsedApps.held`): their users are never deleted. */
+  held: readonly string[];
   users: readonly ServiceUser[];
   /** The boundary every service user must carry. */
   boundaryArn: string;
@@ -19,14 +21,19 @@ export interface ServiceUserRef {
 export interface ReconcilePlan {
   /** Active apps without a user. */
   create: string[];
-  /** Users whose app is inactive or unknown; empty when the cap blocked deletions. */
+  /**
+   * Users whose app Kio lists, validly and once, as inactive, or does not mention at all; empty when
+   * the cap blocked deletions.
+   */
   delete: ServiceUserRef[];
   /** Set when more users would be deleted than the cap allows: then nothing is deleted. */
   deletionsBlocked?: { wanted: number; cap: number };
   /** Users that exist for an active app but carry the wrong (or no) permissions boundary. */
   repairBoundary: ServiceUserRef[];
-  /** Users under Mint's path that lack the `mint:app-id` tag: left alone and reported. */
+  /** Users under Mint's path without a valid `mint:app-id` tag (missing, or not an app id): left alone and reported. */
   unmanaged: string[];
+  /** Users whose app an invalid or repeated Kio entry names: kept, with their credentials, and not rotated. */
+  held: ServiceUserRef[];
   /** Active apps that already have their user. */
   existing: ServiceUserRef[];
 }
@@ -58,11 +65,15 @@ export function planReconcile(input: ReconcileInput): ReconcilePlan {
     if (user.boundaryArn !== input.boundaryArn) repairBoundary.push(ref);
   }
 
+  // Deletion needs positive evidence: an id Kio mentions in any doubtful form keeps its user.
+  const heldIds = new Set(input.held);
+  const held: ServiceUserRef[] = [];
   const doomed: ServiceUserRef[] = [];
   for (const [appId, user] of [...usersByApp].sort(([a], [b]) => a.localeCompare(b))) {
     if (active.has(appId)) continue;
     if (inScope && !inScope.has(appId)) continue;
-    doomed.push({ appId, userName: user.userName });
+    if (heldIds.has(appId)) held.push({ appId, userName: user.userName });
+    else doomed.push({ appId, userName: user.userName });
   }
   if (doomed.length > input.maxDeletions) {
     return {
@@ -71,8 +82,9 @@ export function planReconcile(input: ReconcileInput): ReconcilePlan {
       deletionsBlocked: { wanted: doomed.length, cap: input.maxDeletions },
       repairBoundary,
       unmanaged,
+      held,
       existing,
     };
   }
-  return { create, delete: doomed, repairBoundary, unmanaged, existing };
+  return { create, delete: doomed, repairBoundary, unmanaged, held, existing };
 }

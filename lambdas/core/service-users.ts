@@ -1,3 +1,5 @@
+import { isAppId } from './apps';
+
 /**
  * What Mint knows about a service user comes from the user itself: its path, its boundary and its
  * tags. `GetAccountAuthorizationDetails` returns all of that for 1,000 users per call, so deciding
@@ -86,6 +88,11 @@ export function failureTags(
   };
 }
 
+/**
+ * The app a user serves, from its `mint:app-id` tag, validated like an id from Kio: a tag anyone with
+ * IAM access can set (`_mint`, `../x`, an upper-case id) is not an app, so the user is not Mint's to act on.
+ */
 export function appIdOf(user: ServiceUser): string | undefined {
-  return user.tags[TAG.appId] || undefined;
+  const tagged = user.tags[TAG.appId];
+  return isAppId(tagged) ? tagged : undefined;
 }

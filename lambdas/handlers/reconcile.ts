@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { buildStatusDocument } from '../core/app-status';
-import type { ParsedApps } from '../core/apps';
+import { parsedAppsSchema } from '../core/apps';
 import { chunk, cycleKeys } from '../core/cycle';
 import { describeCyclePlan } from '../core/cycle-plan';
 import { planDueApps } from '../core/due';
@@ -24,13 +24,22 @@ export interface ReconcileResultRef {
   /** References to the batch files of due apps: the Map's items. Empty on a dry run. */
   batches: BatchRef[];
   due: number;
+  /** The first users created, deleted and repaired (at most 20 each); the counts are complete. */
   created: string[];
+  createdCount: number;
   deleted: string[];
+  deletedCount: number;
   repaired: string[];
+  repairedCount: number;
   toCreate: number;
   toDelete: number;
   deletionsBlocked?: { wanted: number; cap: number };
+  /** Users under Mint's path without a valid `mint:app-id` tag: never acted on. */
   unmanagedUsers: string[];
+  unmanagedCount: number;
+  /** Users kept because an invalid or repeated Kio entry names their app: not rotated, not deleted. */
+  heldUsers: string[];
+  heldCount: number;
   failureCount: number;
   failures: { appId: string; step: string; error: string }[];
   /** Reader accounts changed this cycle, and active apps no account outside Mint's can read. */
@@ -56,7 +65,7 @@ export async function reconcile(event: unknown): Promise<ReconcileResultRef> {
   );
   const runtime = getRuntime();
   const { settings } = runtime;
-  const kio = (await runtime.bucket.getJson(apps.key)) as ParsedApps;
+  const kio = parseEvent(parsedAppsSchema, await runtime.bucket.getJson(apps.key), `Reconcile (${apps.key})`);
   const owners = await readOwnerMapping(runtime.bucket);
   const result = await reconcileServiceUsers(runtime, {
     kio,
@@ -66,6 +75,18 @@ export async function reconcile(event: unknown): Promise<ReconcileResultRef> {
     dryRun: cycle.options.dryRun,
     newUserTags: newUserReaderTags(owners, kio.apps),
   });
+  if (result.plan.held.length > 0) {
+    logger.warn('users kept: an invalid or repeated Kio entry names their app', {
+      count: result.plan.held.length,
+      users: result.plan.held.slice(0, REPORTED).map((ref) => ref.userName),
+    });
+  }
+  if (result.plan.unmanaged.length > 0) {
+    logger.warn("users under Mint's path without a valid mint:app-id tag: left alone", {
+      count: result.plan.unmanaged.length,
+      users: result.plan.unmanaged.slice(0, REPORTED),
+    });
+  }
   if (result.plan.deletionsBlocked) {
     logger.error('deletions blocked by the per-cycle cap; nothing was deleted', {
       ...result.plan.deletionsBlocked,
@@ -143,12 +164,18 @@ export async function reconcile(event: unknown): Promise<ReconcileResultRef> {
     batches,
     due: due.length,
     created: result.created.slice(0, REPORTED),
+    createdCount: result.created.length,
     deleted: result.deleted.slice(0, REPORTED),
+    deletedCount: result.deleted.length,
     repaired: result.repaired.slice(0, REPORTED),
+    repairedCount: result.repaired.length,
     toCreate: result.plan.create.length,
     toDelete: result.plan.delete.length,
     ...(result.plan.deletionsBlocked ? { deletionsBlocked: result.plan.deletionsBlocked } : {}),
     unmanagedUsers: result.plan.unmanaged.slice(0, REPORTED),
+    unmanagedCount: result.plan.unmanaged.length,
+    heldUsers: result.plan.held.slice(0, REPORTED).map((ref) => ref.userName),
+    heldCount: result.plan.held.length,
     failureCount: failures.length,
     failures: failures.slice(0, REPORTED),
     grants: {

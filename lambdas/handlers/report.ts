@@ -7,6 +7,9 @@ import type { AppOutcome } from '../services/rotate-app';
 import { type BatchRef, batchApps, batchRefSchema, cycleSchema, parseEvent } from './events';
 import { getRuntime, logger, metrics, mintHandler } from './runtime';
 
+/** How many names each list of the report keeps; the counts are always complete. */
+const REPORTED = 20;
+
 const eventSchema = z.object({
   cycle: cycleSchema,
   apps: z.object({
@@ -18,6 +21,17 @@ const eventSchema = z.object({
     failureCount: z.number(),
     failures: z.array(z.object({ appId: z.string(), step: z.string(), error: z.string() })),
     deletionsBlocked: z.object({ wanted: z.number(), cap: z.number() }).optional(),
+    // The first names of each list, and its full count (an older Reconcile sent only the names).
+    created: z.array(z.string()).default([]),
+    createdCount: z.number().int().nonnegative().optional(),
+    deleted: z.array(z.string()).default([]),
+    deletedCount: z.number().int().nonnegative().optional(),
+    repaired: z.array(z.string()).default([]),
+    repairedCount: z.number().int().nonnegative().optional(),
+    unmanagedUsers: z.array(z.string()).default([]),
+    unmanagedCount: z.number().int().nonnegative().optional(),
+    heldUsers: z.array(z.string()).default([]),
+    heldCount: z.number().int().nonnegative().optional(),
     grants: z
       .object({
         changed: z.number(),
@@ -47,6 +61,22 @@ export interface ReportResult {
   deletionsBlocked: boolean;
   /** Failed apps with step and error, for the execution's output and the Fail state's cause. */
   failures: string[];
+}
+
+/** One list of the report: the full count, the first names, and whether names were left out. */
+export interface RecordedNames {
+  count: number;
+  names: string[];
+  truncated: boolean;
+}
+
+export function recordNames(names: readonly string[], count = names.length): RecordedNames {
+  const kept = names.slice(0, REPORTED);
+  return {
+    count: Math.max(count, names.length),
+    names: kept,
+    truncated: Math.max(count, names.length) > kept.length,
+  };
 }
 
 /**
@@ -94,6 +124,19 @@ export async function report(event: unknown): Promise<ReportResult> {
   // An app can rotate and retire its previous key in the same attempt; both are counted.
   const retired = outcomes.filter((o) => (o.retiredKeyIds?.length ?? 0) > 0).length;
   const reportKey = cycleKeys.report(cycle.id);
+  const {
+    created,
+    createdCount,
+    deleted,
+    deletedCount,
+    repaired,
+    repairedCount,
+    unmanagedUsers,
+    unmanagedCount,
+    heldUsers,
+    heldCount,
+    ...reconciled
+  } = reconcile;
   await runtime.bucket.putJson(reportKey, {
     cycle: cycle.id,
     startedAt: cycle.startedAt,
@@ -101,8 +144,19 @@ export async function report(event: unknown): Promise<ReportResult> {
     options: cycle.options,
     invalidApps: apps.invalid,
     invalidAppCount: apps.invalidCount,
+    invalidAppsTruncated: apps.invalidCount > apps.invalid.length,
+    // What this cycle did to service users: counts always, the first names, and whether names were left out.
+    users: {
+      created: recordNames(created, createdCount),
+      deleted: recordNames(deleted, deletedCount),
+      repaired: recordNames(repaired, repairedCount),
+      // Kept because an invalid or repeated Kio entry names their app; never acted on otherwise.
+      held: recordNames(heldUsers, heldCount),
+      // Under Mint's path without a valid mint:app-id tag: never acted on.
+      unmanaged: recordNames(unmanagedUsers, unmanagedCount),
+    },
     // Batch references only: an inline batch's apps are already listed in the outcomes.
-    reconcile: { ...reconcile, batches: reconcile.batches.map(({ key, size }) => ({ key, size })) },
+    reconcile: { ...reconciled, batches: reconcile.batches.map(({ key, size }) => ({ key, size })) },
     outcomes,
   });
   // Counted here once per cycle, not per batch: a retried batch would count its apps twice.

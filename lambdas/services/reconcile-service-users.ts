@@ -1,7 +1,8 @@
 import type { BucketStore } from '../adapters/bucket-store';
 import type { IdentityStore } from '../adapters/identity-store';
-import { credentialsKey, cycleKeys } from '../contracts/keys';
+import { cycleKeys } from '../contracts/keys';
 import { assertBelievable, type ParsedApps } from '../core/apps';
+import { removedAppCredentialsKey } from '../core/credentials';
 import { describeError } from '../core/errors';
 import { planReconcile, type ReconcilePlan } from '../core/reconcile-plan';
 import { appIdOf, type ServiceUser } from '../core/service-users';
@@ -44,6 +45,7 @@ export async function reconcileServiceUsers(
   assertBelievable(request.kio, existing.length);
   const plan = planReconcile({
     apps: request.kio.apps,
+    held: request.kio.held,
     users: existing,
     boundaryArn: request.boundaryArn,
     maxDeletions: request.maxDeletions,
@@ -102,7 +104,9 @@ export async function reconcileServiceUsers(
   for (const ref of plan.delete) {
     await attempt(ref.appId, 'delete-user', async () => {
       // Credentials first: once the prefix is gone the app cannot read them, then the user goes.
-      await ports.bucket.deleteEveryVersion(credentialsKey(ref.appId));
+      // Refuses anything but an app id: nothing here ever deletes Mint's own state.
+      const key = removedAppCredentialsKey(ref.appId);
+      await ports.bucket.deleteEveryVersion(key);
       await ports.bucket.deleteEveryVersion(cycleKeys.pending(ref.appId));
       await ports.identity.deleteServiceUser(ref.userName);
       managed.delete(ref.appId);

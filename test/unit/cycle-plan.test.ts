@@ -24,6 +24,7 @@ describe('describeCyclePlan', () => {
         delete: [{ appId: 'gone', userName: 'gone' }],
         repairBoundary: [{ appId: 'drifted', userName: 'drifted' }],
         unmanaged: ['someone-else'],
+        held: [],
         existing: [],
       },
       [
@@ -53,7 +54,7 @@ describe('describeCyclePlan', () => {
   });
 
   it('lists the reader accounts that would change, the apps nobody could read, and an unusable mapping', () => {
-    const empty = { create: [], delete: [], repairBoundary: [], unmanaged: [], existing: [] };
+    const empty = { create: [], delete: [], repairBoundary: [], unmanaged: [], held: [], existing: [] };
     const changes = [{ appId: 'orders', from: ['222222222222'], to: ['333333333333'] }];
     const plan = describeCyclePlan(empty, [], policy, now, {
       force: false,
@@ -76,6 +77,7 @@ describe('describeCyclePlan', () => {
         delete: [],
         repairBoundary: [],
         unmanaged: [],
+        held: [],
         existing: [],
         deletionsBlocked: { wanted: 40, cap: 10 },
       },

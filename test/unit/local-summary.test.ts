@@ -45,7 +45,7 @@ describe('summarizeCycle', () => {
     expect(summary).toMatchObject({
       outcome: 'CycleComplete',
       apps: { active: 3, inactive: 1, invalid: 1 },
-      invalidApps: ['Bad_Id: id must match'],
+      invalidApps: ['"Bad_Id": id must match'],
       users: { created: 2, deleted: 1, repaired: 0 },
       due: 3,
       rotated: 3,
@@ -55,6 +55,68 @@ describe('summarizeCycle', () => {
       reportKey: '_mint/cycles/c/report.json',
     });
     expect(formatSummary(summary)).toMatch(/^c: ok \(CycleComplete\) in 1\.23 s, 4 state transitions\n/);
+  });
+
+  it('prints full counts, not the length of the truncated name lists, and says when invalid apps are cut', () => {
+    const names = Array.from({ length: 20 }, (_, i) => `app-${i}`);
+    const state = {
+      apps: {
+        active: 3000,
+        inactive: 0,
+        invalidCount: 25,
+        invalid: [{ ref: 'Bad_Id', reason: 'id must match' }],
+      },
+      reconcile: {
+        created: names,
+        createdCount: 3000,
+        deleted: ['old'],
+        deletedCount: 1,
+        repaired: [],
+        repairedCount: 0,
+        heldUsers: ['pierone'],
+        heldCount: 1,
+        unmanagedUsers: ['stray'],
+        unmanagedCount: 1,
+        due: 3000,
+      },
+      report: { reportKey: '_mint/cycles/c/report.json', rotated: 3000, retired: 0, failures: [] },
+    };
+    const run: CycleRun = {
+      name: 'c',
+      status: 'SUCCEEDED',
+      wallMs: 1,
+      events: [entered('Report'), exited('Report', state), entered('CycleComplete')],
+    };
+    const summary = summarizeCycle(run);
+    expect(summary.users).toEqual({ created: 3000, deleted: 1, repaired: 0, held: 1, unmanaged: 1 });
+    const text = formatSummary(summary);
+    expect(text).toContain(
+      'service users  3000 created, 1 deleted, 0 repaired, 1 kept (invalid in Kio), 1 unmanaged (left alone)',
+    );
+    expect(text).toContain('invalid apps   the first 1 of 25 are listed');
+  });
+
+  it('prints ids escaped, so an id with a newline cannot forge an output line', () => {
+    const state = {
+      apps: {
+        active: 0,
+        inactive: 0,
+        invalidCount: 1,
+        invalid: [{ ref: 'x\n  failure        forged', reason: 'id must match\r\u2028' }],
+      },
+      report: { failures: ['a1: publish: boom\nfake line'] },
+    };
+    const run: CycleRun = {
+      name: 'c',
+      status: 'SUCCEEDED',
+      wallMs: 1,
+      events: [entered('Report'), exited('Report', state), entered('CycleComplete')],
+    };
+    const lines = formatSummary(summarizeCycle(run)).split('\n');
+    expect(lines).toContain('  invalid app    "x\\n  failure        forged": id must match\\r\\u2028');
+    expect(lines).toContain('  failure        a1: publish: boom\\nfake line');
+    expect(lines.filter((line) => line.includes('forged'))).toHaveLength(1);
+    expect(lines).toHaveLength(6);
   });
 
   it('names the error and its message when the execution fails', () => {

@@ -1,6 +1,6 @@
 import type { KioApp } from '../../lambdas/core/apps';
 import { planReconcile } from '../../lambdas/core/reconcile-plan';
-import { type ServiceUser, TAG } from '../../lambdas/core/service-users';
+import { appIdOf, type ServiceUser, TAG } from '../../lambdas/core/service-users';
 
 const BOUNDARY = 'arn:aws:iam::111111111111:policy/deny-all';
 const app = (id: string, active = true): KioApp => ({ id, teamId: 't', name: id, active });
@@ -17,6 +17,7 @@ describe('planReconcile', () => {
     const plan = planReconcile({
       apps: [app('new-app'), app('kept'), app('retired', false)],
       users: [user('kept'), user('retired'), user('gone')],
+      held: [],
       boundaryArn: BOUNDARY,
       maxDeletions: 10,
     });
@@ -28,8 +29,9 @@ describe('planReconcile', () => {
 
   it('deletes nothing when more users would go than the cap allows', () => {
     const plan = planReconcile({
-      apps: [app('a')],
-      users: [user('a'), user('b'), user('c'), user('d')],
+      apps: [app('aa')],
+      users: [user('aa'), user('bb'), user('cc'), user('dd')],
+      held: [],
       boundaryArn: BOUNDARY,
       maxDeletions: 2,
     });
@@ -39,25 +41,64 @@ describe('planReconcile', () => {
 
   it('repairs a missing or different boundary and leaves untagged users alone', () => {
     const plan = planReconcile({
-      apps: [app('a'), app('b')],
-      users: [user('a', 'a', 'arn:aws:iam::111111111111:policy/other'), user('b'), user(undefined, 'manual')],
+      apps: [app('aa'), app('bb')],
+      users: [
+        user('aa', 'aa', 'arn:aws:iam::111111111111:policy/other'),
+        user('bb'),
+        user(undefined, 'manual'),
+      ],
+      held: [],
       boundaryArn: BOUNDARY,
       maxDeletions: 10,
     });
-    expect(plan.repairBoundary.map((r) => r.appId)).toEqual(['a']);
+    expect(plan.repairBoundary.map((r) => r.appId)).toEqual(['aa']);
     expect(plan.unmanaged).toEqual(['manual']);
     expect(plan.delete).toEqual([]);
   });
 
   it('touches only the named apps in a scoped manual run', () => {
     const plan = planReconcile({
-      apps: [app('x'), app('y')],
-      users: [user('z')],
+      apps: [app('xx'), app('yy')],
+      users: [user('zz')],
+      held: [],
       boundaryArn: BOUNDARY,
       maxDeletions: 10,
-      onlyApps: ['x'],
+      onlyApps: ['xx'],
     });
-    expect(plan.create).toEqual(['x']);
+    expect(plan.create).toEqual(['xx']);
     expect(plan.delete).toEqual([]);
   });
+
+  it('keeps the user of an app Kio names only in an invalid or repeated entry, and deletes on evidence', () => {
+    const plan = planReconcile({
+      apps: [app('orders'), app('retired', false)],
+      held: ['pierone', 'new-but-damaged'],
+      users: [user('orders'), user('pierone'), user('retired'), user('gone')],
+      boundaryArn: BOUNDARY,
+      maxDeletions: 10,
+    });
+    expect(plan.held).toEqual([{ appId: 'pierone', userName: 'pierone' }]);
+    expect(plan.delete.map((r) => r.appId)).toEqual(['gone', 'retired']);
+    // A held id is not served either: no user is created for it and its user is not rotated.
+    expect(plan.create).toEqual([]);
+    expect(plan.existing.map((r) => r.appId)).toEqual(['orders']);
+  });
+
+  it.each([['_mint'], ['_mint/owners.json'], ['PierOne'], ['../orders'], ['orders/'], ['x'.repeat(65)]])(
+    'never acts on a user tagged mint:app-id=%j: unmanaged, not deleted',
+    (tag) => {
+      const tagged: ServiceUser = { ...user('orders', 'tagged-user'), tags: { [TAG.appId]: tag } };
+      expect(appIdOf(tagged)).toBeUndefined();
+      const plan = planReconcile({
+        apps: [app('orders')],
+        held: [],
+        users: [user('orders'), tagged],
+        boundaryArn: BOUNDARY,
+        maxDeletions: 10,
+      });
+      expect(plan.unmanaged).toEqual(['tagged-user']);
+      expect(plan.delete).toEqual([]);
+      expect(plan.existing).toEqual([{ appId: 'orders', userName: 'orders' }]);
+    },
+  );
 });
