@@ -25,14 +25,14 @@ export function lambdaEnv(kioUrl: string) {
   };
 }
 
+type TemplateJson = { Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
+
 /**
  * The synthesized template as deployed into FakeAws's account: the secrets bucket and the boundary get
  * the names `lambdaEnv` gives the handlers, the state machine the ARN the local engine uses.
  */
-export function deployedTemplate(template: Template): DeployedTemplate {
-  const json = template.toJSON() as {
-    Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
-  };
+export function deployedTemplate(template: Template | TemplateJson): DeployedTemplate {
+  const json = ('toJSON' in template ? template.toJSON() : template) as TemplateJson;
   const env = lambdaEnv('');
   const referenced = (variable: string) => {
     for (const resource of Object.values(json.Resources ?? {})) {

@@ -207,15 +207,33 @@ describe('authorization: every call allowed by what Mint deploys, and nothing mo
     });
   });
 
-  it('names the refused call, its function and resource (a removed grant shows how a gap reads)', async () => {
-    // The status write with Reconcile's grant on _mint/status.json taken away.
-    const roleId = deployed.functionRole(taskFunctions(definition)[STATE.reconcile] ?? '');
-    const without = authorizer.principal(roleId).statements.filter((s) => s.Sid !== 'ReadAndWriteStatus');
-    const request = {
-      action: 's3:PutObject',
-      resource: `arn:aws:s3:::${lambdaEnv('').MINT_BUCKET}/${STATUS_KEY}`,
-      context: {},
+  it("catches a removed grant: a cycle without Reconcile's status grant is refused by name", async () => {
+    const json = template.toJSON() as {
+      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
     };
-    expect(await authorizer.decide(roleId, request, without)).toBe('ImplicitlyDenied');
+    const withoutStatusGrant = structuredClone(json);
+    for (const resource of Object.values(withoutStatusGrant.Resources)) {
+      if (resource.Type !== 'AWS::IAM::Policy') continue;
+      const document = resource.Properties.PolicyDocument as { Statement: { Sid?: string }[] };
+      document.Statement = document.Statement.filter((s) => s.Sid !== 'ReadAndWriteStatus');
+    }
+    const broken = new Authorizer(deployedTemplate(withoutStatusGrant), { organizationId: ORG });
+    aws.restore();
+    aws = enforcingFakeAws(template, definition, broken).aws;
+    aws.secretValues.set(KIO_TOKEN_SECRET, 'kio-bearer-token');
+    kio.setApps([kioApp('orders')]);
+    const run = await runCycle(definition);
+    expect(run.status).toBe('FAILED');
+    // What the issue saw on AWS: the read is refused (and taken for a missing document), the write
+    // fails the step, so no cycle would ever get past ReconcileServiceUsers.
+    expect(refusals(broken)).toEqual([
+      `${STATE.reconcile} s3:GetObject ${STATUS_KEY}: s3:GetObject on arn:aws:s3:::mint-secrets/${STATUS_KEY} → ImplicitlyDenied`,
+      `${STATE.reconcile} s3:PutObject ${STATUS_KEY}: s3:PutObject on arn:aws:s3:::mint-secrets/${STATUS_KEY} → ImplicitlyDenied`,
+    ]);
+    const failed = run.events.find((e) => e.type === 'ExecutionFailed') as { Error?: string; Cause?: string };
+    expect(failed.Error).toBe('AccessDenied');
+    expect(failed.Cause).toMatch(
+      /\(ReconcileServiceUsers\) is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::mint-secrets\/_mint\/status.json \(s3:PutObject _mint\/status.json\)/,
+    );
   });
 });

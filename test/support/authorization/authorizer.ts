@@ -26,6 +26,12 @@ const ERROR_CODE: Record<string, string> = {
   secretsmanager: 'AccessDeniedException',
 };
 
+/** `s3:GetObject _mint/status.json`: the operation and what it named, so a refusal points at the code. */
+function describeCall(call: SdkCall): string {
+  const target = call.input.Key ?? call.input.UserName ?? call.input.Prefix ?? call.input.SecretId;
+  return `${call.service}:${call.operation}${target === undefined ? '' : ` ${String(target)}`}`;
+}
+
 /** The error AWS answers a refused call with: what the handler would really see. */
 export class AccessDeniedError extends Error {
   constructor(readonly evaluation: Evaluation) {
@@ -70,7 +76,7 @@ export class Authorizer {
     this.calls++;
     for (const request of permissionsFor(call, world)) {
       const decision = await this.decide(roleId, request);
-      const evaluation = { caller, roleId, call: `${call.service}:${call.operation}`, request, decision };
+      const evaluation = { caller, roleId, call: describeCall(call), request, decision };
       this.evaluations.push(evaluation);
       if (decision !== 'Allowed') throw new AccessDeniedError(evaluation);
     }
