@@ -94,7 +94,7 @@ async function explain(
   if (status === 403 || e.name === 'AccessDenied') {
     return new CredentialsError(
       'access-denied',
-      `access denied reading ${where} as ${await callerArn(sts)}. That role needs s3:GetObject on arn:aws:s3:::${location.bucket}/${location.appId}/credentials.json and kms:Decrypt on Mint's key (\`npx mint access-policy --app ${location.appId}\` prints the policy), and its account must own ${location.appId} in Mint's _mint/owners.json (ask Mint's operators).`,
+      `access denied reading ${where} as ${await callerArn(sts)}. That role needs s3:GetObject on arn:aws:s3:::${location.bucket}/${location.appId}/credentials.json and kms:Decrypt on Mint's key (\`npx mint access-policy --app ${location.appId}\` prints the policy), and its account must own ${location.appId} in Mint's _mint/owners.json (ask Mint's operators). S3 also answers 403, not 404, when Mint has not published ${location.appId} yet: no account outside Mint's may list its bucket.`,
     );
   }
   if (status === 404 || e.name === 'NoSuchKey') {

@@ -1,3 +1,5 @@
+import { operatorPolicy, policyActions } from '../lambdas/core/access-policies';
+
 /** Exit codes: scripts and on-call alike branch on them. */
 export const EXIT = { ok: 0, failures: 1, usage: 2 } as const;
 
@@ -23,6 +25,17 @@ const CREDENTIAL_ERRORS = new Set([
   'TokenRefreshRequired',
 ]);
 
+const OPERATOR_ACTIONS = policyActions(
+  operatorPolicy({
+    stateMachineArn: 'arn:aws:states:r:a:stateMachine:m',
+    bucketArn: 'arn:aws:s3:::b',
+    keyArn: 'k',
+    region: 'r',
+    stackName: 's',
+    accountId: 'a',
+  }),
+);
+
 /** What went wrong, in one line, and what to do next: for errors the AWS SDK or Mint's CLI throws. */
 export function explainError(error: unknown): string {
   if (error instanceof CliError || error instanceof CycleSkippedError) return error.message;
@@ -32,7 +45,7 @@ export function explainError(error: unknown): string {
     return `AWS credentials missing or expired (${name}: ${error.message}). Sign in again (for example 'aws sso login') or set AWS_PROFILE, then retry.`;
   }
   if (name === 'AccessDenied' || name === 'AccessDeniedException') {
-    return `access denied (${error.message}). Use a role allowed to operate Mint: states:StartExecution, states:RedriveExecution, states:ListExecutions, states:DescribeExecution, states:GetExecutionHistory on the state machine, s3:GetObject on its bucket's _mint/ prefix, cloudformation:DescribeStacks on the stack.`;
+    return `access denied (${error.message}). Use a role allowed to operate Mint: ${OPERATOR_ACTIONS} on the state machine, its executions, its bucket's _mint/ prefix, its key through S3 and the stack (the README's "Permissions" has the policy).`;
   }
   if (name === 'StateMachineDoesNotExist' || name === 'NoSuchBucket') {
     return `${name}: ${error.message}. Check --state-machine-arn and --bucket (or --stack and --region): they come from the stack outputs StateMachineArn and BucketName.`;

@@ -140,13 +140,14 @@ describe("who can read what in Mint's bucket (policy evaluation)", () => {
     );
   });
 
-  it("keeps writes, tags, listings and staged secrets to Mint's own roles", async () => {
+  it("keeps writes, tags and staged secrets to Mint's own roles, and listings to Mint's account", async () => {
     const mintRole = MINT_ROLES[1] ?? '';
     const admin = role(MINT, 'Administrator');
+    // Keys name apps, not secrets: an operator may list, so that a missing status reads as 404.
+    expect(await evaluate(s3(MINT, 's3:ListBucket', null, { principal: admin }))).toBe('Allowed');
     for (const [action, key] of [
       ['s3:PutObject', 'orders/credentials.json'],
       ['s3:PutObjectTagging', 'orders/credentials.json'],
-      ['s3:ListBucket', null],
       ['s3:GetObject', '_mint/pending/orders.json'],
     ] as const) {
       expect(await evaluate(s3(MINT, action, key, { principal: mintRole }))).toBe('Allowed');

@@ -8,11 +8,19 @@ import {
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runMint } from '../../cli/main';
+import {
+  bucketPolicyStatements,
+  keyPolicyStatements,
+  operatorPolicy,
+} from '../../lambdas/core/access-policies';
 import { STATUS_KEY, type StatusDocument } from '../../lambdas/core/app-status';
 import { cycleKeys } from '../../lambdas/core/cycle';
 import type { CyclePlan } from '../../lambdas/core/cycle-plan';
 import { STATE } from '../../lib/workflow-states';
+import { recordedCalls } from '../support/authorization/recorded-calls';
+import { type AwsWorld, permissionsFor, type SdkCall } from '../support/authorization/sdk-permissions';
 import { awsError, FakeAws } from '../support/fake-aws';
+import { evaluate } from '../support/policy-sim';
 
 const SM = 'arn:aws:states:eu-west-1:111111111111:stateMachine:MintCycle';
 const execArn = (name: string) => `arn:aws:states:eu-west-1:111111111111:execution:MintCycle:${name}`;
@@ -129,7 +137,14 @@ describe('mint CLI', () => {
     out = [];
     err = '';
   });
+  /** Every AWS call the commands made, across all tests: evaluated as the operator's in the last test. */
+  const operatorCalls: SdkCall[] = [];
   afterEach(() => {
+    operatorCalls.push(
+      ...recordedCalls('s3', aws.s3),
+      ...recordedCalls('sfn', aws.sfn),
+      ...recordedCalls('cloudformation', cfn),
+    );
     aws.restore();
     cfn.restore();
   });
@@ -503,6 +518,91 @@ describe('mint CLI', () => {
       expect(await mint('--help')).toBe(0);
       expect(stdout()).toMatch(/^Usage: mint <command>/);
       expect(await mint()).toBe(2);
+    });
+  });
+
+  describe('the operator\'s permissions (README, "Permissions")', () => {
+    const ACCOUNT = '111111111111';
+    const REGION = 'eu-west-1';
+    const KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    const oncall = `arn:aws:iam::${ACCOUNT}:role/oncall`;
+    const policy = operatorPolicy({
+      stateMachineArn: SM,
+      bucketArn: 'arn:aws:s3:::mint-secrets',
+      keyArn: KEY,
+      region: REGION,
+      // The tests above name two stacks, Mint and MintProd.
+      stackName: 'Mint*',
+      accountId: ACCOUNT,
+    });
+    const bucketPolicy = bucketPolicyStatements({
+      bucketArn: 'arn:aws:s3:::mint-secrets',
+      organizationId: 'o-mint0example',
+      mintAccountId: ACCOUNT,
+      mintRoleArns: [`arn:aws:iam::${ACCOUNT}:role/MintReconcile`],
+    });
+    const keyPolicy = [
+      {
+        Sid: 'KeyAdministrationByMintsAccount',
+        Effect: 'Allow' as const,
+        Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+        Action: 'kms:*',
+        Resource: '*',
+      },
+      ...keyPolicyStatements({ region: REGION, organizationId: 'o-mint0example' }),
+    ];
+    /** Objects the CLI reads may exist or not (no status before the first cycle): both must be allowed. */
+    const worlds: AwsWorld[] = [true, false].map((exists) => ({
+      account: ACCOUNT,
+      region: REGION,
+      bucketKeyArn: () => KEY,
+      user: () => undefined,
+      object: () => (exists ? { tags: {} } : undefined),
+    }));
+
+    it('allows every call mint status, run, redrive, plan and access-policy made in these tests', async () => {
+      const operations = new Set(operatorCalls.map((c) => `${c.service}:${c.operation}`));
+      // The tests above exercised every kind of call the CLI makes.
+      expect([...operations].sort()).toEqual([
+        'cloudformation:DescribeStacks',
+        's3:GetObject',
+        'sfn:DescribeExecution',
+        'sfn:GetExecutionHistory',
+        'sfn:ListExecutions',
+        'sfn:RedriveExecution',
+        'sfn:StartExecution',
+      ]);
+      const refused: string[] = [];
+      const seen = new Set<string>();
+      for (const call of operatorCalls) {
+        for (const world of worlds) {
+          for (const request of permissionsFor(call, world)) {
+            const key = JSON.stringify(request);
+            if (seen.has(key)) continue;
+            seen.add(key);
+            const decision = await evaluate({
+              principal: oncall,
+              action: request.action,
+              resource: request.resource,
+              resourceAccount: ACCOUNT,
+              identityPolicy: policy,
+              ...(request.action.startsWith('s3:')
+                ? { resourcePolicy: bucketPolicy, blockPublicAccess: true }
+                : {}),
+              ...(request.action.startsWith('kms:') ? { resourcePolicy: keyPolicy } : {}),
+              context: {
+                'aws:PrincipalArn': oncall,
+                'aws:PrincipalAccount': ACCOUNT,
+                'aws:SecureTransport': 'true',
+                ...request.context,
+              },
+            });
+            if (decision !== 'Allowed')
+              refused.push(`${call.operation}: ${request.action} on ${request.resource} → ${decision}`);
+          }
+        }
+      }
+      expect(refused).toEqual([]);
     });
   });
 });

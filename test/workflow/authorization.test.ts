@@ -1,16 +1,20 @@
+import { loadCredentials } from '../../agent/credentials';
 import { credentialsKey, cycleKeys, OWNERS_KEY, STATUS_KEY } from '../../lambdas/contracts/keys';
+import { ownerReadPolicy } from '../../lambdas/core/access-policies';
 import { TAG } from '../../lambdas/core/service-users';
 import { STATE } from '../../lib/workflow-states';
 import { LOCAL_STATE_MACHINE_ARN } from '../../local/engine';
 import { Authorizer } from '../support/authorization/authorizer';
 import { unusedGrants } from '../support/authorization/least-privilege';
 import { MUST_NEVER } from '../support/authorization/must-never';
-import type { PermissionRequest } from '../support/authorization/sdk-permissions';
+import { recordedCalls } from '../support/authorization/recorded-calls';
+import { type PermissionRequest, permissionsFor } from '../support/authorization/sdk-permissions';
 import { taskFunctions } from '../support/authorization/template-policies';
 import { awsError, type FakeAws } from '../support/fake-aws';
 import {
   deployedTemplate,
   enforcingFakeAws,
+  fakeAwsWorld,
   lambdaEnv,
   refusals,
   renderDefinition,
@@ -195,6 +199,44 @@ describe('authorization: every call allowed by what Mint deploys, and nothing mo
         context: {},
       };
       expect(await authorizer.decide(roleId, other)).not.toBe('Allowed');
+    });
+
+    it("an owner account's role, built as MintCredentialsReader builds it, can make mint-agent's calls", async () => {
+      kio.setApps([kioApp('orders'), kioApp('payments', true, 'team-b')]);
+      expect((await runCycle(definition)).status).toBe('SUCCEEDED');
+      const before = aws.s3.calls().length;
+      const loaded = await loadCredentials({
+        bucket: lambdaEnv('').MINT_BUCKET,
+        appId: 'orders',
+        region: 'eu-central-1',
+      });
+      expect(loaded?.document.application_username).toBe('orders');
+      const agentCalls = recordedCalls('s3', aws.s3).slice(before);
+      expect(agentCalls.map((c) => c.operation)).toEqual(['GetObject']);
+      const keyArn = deployed.bucketKeyArn(lambdaEnv('').MINT_BUCKET) ?? '';
+      const owner = (account: string) => ({
+        roleId: 'orders-reader',
+        roleArn: `arn:aws:iam::${account}:role/orders-reader`,
+        account,
+        statements: ownerReadPolicy({
+          bucketName: lambdaEnv('').MINT_BUCKET,
+          keyArn,
+          region: 'eu-central-1',
+          appIds: ['orders'],
+        }).Statement,
+      });
+      const world = fakeAwsWorld(aws, deployed);
+      for (const call of agentCalls) {
+        for (const request of permissionsFor(call, world)) {
+          expect(`${request.action}: ${await authorizer.decideFor(owner(OWNER), request)}`).toBe(
+            `${request.action}: Allowed`,
+          );
+          // The same role in an account that does not own the app is refused the object. (The key lets
+          // the organization decrypt through S3: which object is the bucket policy's decision.)
+          if (request.action.startsWith('s3:'))
+            expect(await authorizer.decideFor(owner('333333333333'), request)).not.toBe('Allowed');
+        }
+      }
     });
 
     it('the schedule starts the cycle and nothing else', async () => {

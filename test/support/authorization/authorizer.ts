@@ -85,8 +85,16 @@ export class Authorizer {
   /** The decision for one request by `roleId`, optionally with only `statements` as its identity policy. */
   decide(roleId: string, request: PermissionRequest, statements?: PolicyStatement[]): Promise<Decision> {
     const principal = this.principal(roleId);
-    const identity = statements ?? principal.statements;
-    const cacheKey = JSON.stringify([roleId, request, statements ?? null]);
+    return this.decideFor(
+      { ...principal, statements: statements ?? principal.statements, account: this.template.names.account },
+      request,
+    );
+  }
+
+  /** The decision for a principal the template does not define: an operator, an owner account's role. */
+  decideFor(principal: Principal & { account: string }, request: PermissionRequest): Promise<Decision> {
+    const identity = principal.statements;
+    const cacheKey = JSON.stringify([principal.roleArn, identity, request]);
     let decision = this.cache.get(cacheKey);
     if (!decision) {
       decision = evaluate({
@@ -99,7 +107,7 @@ export class Authorizer {
         blockPublicAccess: request.action.startsWith('s3:'),
         context: {
           'aws:PrincipalArn': principal.roleArn,
-          'aws:PrincipalAccount': this.template.names.account,
+          'aws:PrincipalAccount': principal.account,
           'aws:SecureTransport': 'true',
           ...(this.options.organizationId ? { 'aws:PrincipalOrgID': this.options.organizationId } : {}),
           ...request.context,

@@ -13,7 +13,7 @@
  * sts:GetCallerIdentity needs no permission at all.
  */
 
-export type Service = 's3' | 'iam' | 'sts' | 'sfn' | 'secretsmanager';
+export type Service = 's3' | 'iam' | 'sts' | 'sfn' | 'secretsmanager' | 'cloudformation';
 
 export interface SdkCall {
   service: Service;
@@ -248,6 +248,16 @@ const OTHERS: Record<string, Record<string, Mapper>> = {
     ],
     RedriveExecution: (input) => [
       { action: 'states:RedriveExecution', resource: str(input.executionArn), context: {} },
+    ],
+  },
+  cloudformation: {
+    // A stack's ARN ends in its id, which the caller does not know: any id of the named stack.
+    DescribeStacks: (input, world) => [
+      {
+        action: 'cloudformation:DescribeStacks',
+        resource: `arn:aws:cloudformation:${world.region}:${world.account}:stack/${str(input.StackName)}/0f7c3a50-0000-4000-8000-000000000000`,
+        context: {},
+      },
     ],
   },
   secretsmanager: {
