@@ -1,4 +1,5 @@
 import { KEY_PATTERNS, type KeyPattern } from '../lambdas/contracts/keys';
+import { operatorPolicy } from '../lambdas/core/access-policies';
 import { TAG } from '../lambdas/core/service-users';
 
 /**
@@ -360,4 +361,20 @@ export function renderPermissionsMarkdown(): string {
     lines.push('');
   }
   return lines.join('\n').trimEnd();
+}
+
+/** The operator's identity policy as the README prints it, with placeholders for the deployed names. */
+export function renderOperatorPolicy(): string {
+  return JSON.stringify(
+    operatorPolicy({
+      stateMachineArn: '<StateMachineArn output>',
+      bucketArn: 'arn:aws:s3:::<BucketName output>',
+      keyArn: '<KeyArn output>',
+      region: '<region>',
+      stackName: 'Mint',
+      accountId: '<account>',
+    }),
+    null,
+    2,
+  ).replace(':execution:*', ':execution:<state machine name>:*');
 }
