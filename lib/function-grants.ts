@@ -28,6 +28,8 @@ export interface FunctionGrantsProps {
   readonly userPath: string;
   /** Name of the Kio token's secret in Secrets Manager, when Kio needs one. */
   readonly kioTokenSecretName?: string;
+  /** X-Ray tracing is on: CDK then lets each function send traces, which works only on `*`. */
+  readonly tracing?: boolean;
 }
 
 type Conditions = Record<string, Record<string, string | string[]>>;
@@ -180,6 +182,12 @@ export class FunctionGrants {
         if (!finding.includes('*')) continue;
         reasons.set(finding, [...(reasons.get(finding) ?? []), `${grant.sid}: ${grant.why}.`]);
       }
+    }
+    if (this.props.tracing) {
+      reasons.set('Resource::*', [
+        ...(reasons.get('Resource::*') ?? []),
+        'X-Ray: xray:PutTraceSegments and xray:PutTelemetryRecords support only "*" (mint:tracing=true).',
+      ]);
     }
     for (const [finding, why] of reasons) {
       acknowledgeFindings(fn, 'AwsSolutions-IAM5', [finding], `${name} ${why.join(' ')}`);

@@ -106,6 +106,7 @@ export class RotationWorkflow extends Construct {
       boundaryArn: props.boundaryArn,
       userPath: config.userPath,
       kioTokenSecretName: config.kioTokenSecretName,
+      tracing: config.tracing,
     });
 
     const invoke = (

@@ -20,6 +20,14 @@ describe('MintStack', () => {
       }),
       env: { account: '111111111111', region: 'eu-central-1' },
     });
+    // Every optional grant too: a Kio token, tracing (X-Ray on "*"), an environment-agnostic stack.
+    new MintStack(app, 'MintAllOptions', {
+      config: loadMintConfig({
+        'mint:kioUrl': 'https://kio.example.com',
+        'mint:kioTokenSecretName': 'mint/kio-token',
+        'mint:tracing': true,
+      }),
+    });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
