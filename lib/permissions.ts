@@ -146,7 +146,12 @@ export const FUNCTION_GRANTS: Record<MintFunction, readonly Grant[]> = {
       on: { objects: ['status'] },
       why: 'rebuilds _mint/status.json and writes it when it changed',
     },
-    { sid: 'MissingObjectsAre404', actions: ['s3:ListBucket'], on: 'bucket', why: MISSING_IS_404 },
+    {
+      sid: 'ListStagesAndMissingObjectsAre404',
+      actions: ['s3:ListBucket'],
+      on: 'bucket',
+      why: `lists unfinished rotations under _mint/pending/ once per cycle; and ${MISSING_IS_404.charAt(0).toLowerCase()}${MISSING_IS_404.slice(1)}`,
+    },
     {
       sid: 'RetagReaders',
       actions: ['s3:PutObjectTagging'],

@@ -2,6 +2,7 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  ListObjectsV2Command,
   ListObjectVersionsCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
@@ -39,6 +40,67 @@ export class BucketStore {
     } catch {
       throw new Error(`s3://${this.bucket}/${key} is not valid JSON (${text.length} bytes)`);
     }
+  }
+
+  /** The object's text and ETag, or undefined when it does not exist: for a conditional write after it. */
+  async getTextWithEtag(key: string): Promise<{ text: string; etag: string } | undefined> {
+    try {
+      const result = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { text: (await result.Body?.transformToString('utf-8')) ?? '', etag: result.ETag ?? '' };
+    } catch (error) {
+      if (error instanceof Error && (error.name === 'NoSuchKey' || error.name === 'NotFound'))
+        return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Writes JSON only if the object does not exist (`{ ifAbsent: true }`) or still has `ifMatch` as its
+   * ETag: S3's conditional writes, which make a write a lease. Returns the new ETag, or undefined when
+   * the condition failed (someone else wrote first).
+   */
+  async putJsonIf(
+    key: string,
+    value: unknown,
+    condition: { ifAbsent: true } | { ifMatch: string },
+  ): Promise<string | undefined> {
+    try {
+      const result = await this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: JSON.stringify(value),
+          ContentType: 'application/json',
+          ...('ifAbsent' in condition ? { IfNoneMatch: '*' } : { IfMatch: condition.ifMatch }),
+        }),
+      );
+      return result.ETag ?? '';
+    } catch (error) {
+      // 412 when the condition does not hold; 409 when another conditional write to the key is in flight.
+      if (
+        error instanceof Error &&
+        (error.name === 'PreconditionFailed' || error.name === 'ConditionalRequestConflict')
+      )
+        return undefined;
+      throw error;
+    }
+  }
+
+  /** Every key under `prefix` with its last-modified time, 1,000 per call. */
+  async listKeys(prefix: string): Promise<{ key: string; lastModified: string }[]> {
+    const keys: { key: string; lastModified: string }[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const object of page.Contents ?? []) {
+        if (object.Key)
+          keys.push({ key: object.Key, lastModified: object.LastModified?.toISOString() ?? '' });
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return keys;
   }
 
   /** Writes JSON; returns the new object version id (the bucket is versioned). */

@@ -32,9 +32,16 @@ export const cycleKeys = {
   report: (cycleId: string) => `${MINT_PREFIX}cycles/${cycleId}/report.json`,
   /** A dry run's full plan. */
   plan: (cycleId: string) => `${MINT_PREFIX}cycles/${cycleId}/plan.json`,
-  /** A rotation staged before the identity store changes: holds secrets, readable by rotation only. */
+  /** An app's lease and staged rotation: holds secrets, readable by rotation only. */
   pending: (appId: string) => `${MINT_PREFIX}pending/${appId}.json`,
+  pendingFolder: `${MINT_PREFIX}pending/`,
 };
+
+/** The app whose stage `key` is (a key listed under `cycleKeys.pendingFolder`), if it is one. */
+export function stagedAppId(key: string): string | undefined {
+  const match = /^_mint\/pending\/([a-z][a-z0-9-]*[a-z0-9])\.json$/.exec(key);
+  return match?.[1];
+}
 
 /**
  * The object patterns (S3 ARN wildcards after `<bucket>/`) that grants name. Each key function above

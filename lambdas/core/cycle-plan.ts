@@ -43,7 +43,7 @@ export function describeCyclePlan(
     unreadableApps: options.grants?.unreadable ?? [],
     ...(options.ownersError ? { ownersError: options.ownersError } : {}),
     due: due.map((app) => {
-      const work = dueWork(readMarks(app.tags), policy, now, options);
+      const work = dueWork(readMarks(app.tags), policy, now, { ...options, staged: app.staged === true });
       return {
         appId: app.appId,
         work: [

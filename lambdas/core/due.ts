@@ -21,6 +21,8 @@ export interface DueWork {
 export interface DueOptions {
   force: boolean;
   revokePrevious: boolean;
+  /** The app has a stage under `_mint/pending/` (a rotation left unfinished, or running elsewhere). */
+  staged?: boolean;
 }
 
 export function isDue(work: DueWork): boolean {
@@ -44,7 +46,7 @@ export function dueWork(
     password: options.force || olderThan(marks.passwordRotatedAt, policy.passwordMaxAgeMs, now),
     accessKey: options.force || olderThan(marks.keyRotatedAt, policy.accessKeyMaxAgeMs, now),
     retirePrevious: retireAfterGrace || (options.revokePrevious && marks.previousKeyId !== undefined),
-    resume: marks.rotationStartedAt !== undefined,
+    resume: marks.rotationStartedAt !== undefined || options.staged === true,
     retryFailed: marks.consecutiveFailures > 0,
   };
 }
@@ -55,6 +57,8 @@ export interface DueApp {
   userName: string;
   userArn: string;
   tags: Record<string, string>;
+  /** A stage was found for it when the cycle began: whatever else is due, it is repaired or finished. */
+  staged?: boolean;
 }
 
 /**
@@ -65,12 +69,25 @@ export function planDueApps(
   users: readonly { appId: string; userName: string; arn: string; tags: Record<string, string> }[],
   policy: RotationPolicy,
   now: Date,
-  options: DueOptions & { onlyApps?: readonly string[] },
+  options: Omit<DueOptions, 'staged'> & {
+    onlyApps?: readonly string[];
+    /** Apps with a stage under `_mint/pending/`, from one listing per cycle. */
+    staged?: ReadonlySet<string>;
+  },
 ): DueApp[] {
   const scope = options.onlyApps ? new Set(options.onlyApps) : undefined;
+  const staged = (appId: string) => options.staged?.has(appId) ?? false;
   return users
     .filter((user) => !scope || scope.has(user.appId))
-    .filter((user) => isDue(dueWork(readMarks(user.tags), policy, now, options)))
-    .map((user) => ({ appId: user.appId, userName: user.userName, userArn: user.arn, tags: user.tags }))
+    .filter((user) =>
+      isDue(dueWork(readMarks(user.tags), policy, now, { ...options, staged: staged(user.appId) })),
+    )
+    .map((user) => ({
+      appId: user.appId,
+      userName: user.userName,
+      userArn: user.arn,
+      tags: user.tags,
+      ...(staged(user.appId) ? { staged: true } : {}),
+    }))
     .sort((a, b) => a.appId.localeCompare(b.appId));
 }

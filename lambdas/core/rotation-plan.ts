@@ -1,4 +1,5 @@
-import type { CredentialsDocument } from './credentials';
+import * as z from 'zod';
+import { type CredentialsDocument, credentialsDocumentSchema } from './credentials';
 import type { DueWork } from './due';
 
 /**
@@ -114,4 +115,75 @@ export function planRotation(facts: RotationFacts): RotationPlan {
     retireAfterPublish,
     nextPreviousKeyId,
   };
+}
+
+/**
+ * How long a rotation may hold an app's lease without its execution being known to be running: longer
+ * than the rotation function's timeout (10 minutes), so a live holder always outlasts it.
+ */
+export const LEASE_MS = 11 * 60_000;
+
+/** Who is rotating an app: written with S3's create-only condition before anything changes. */
+export interface StageLease {
+  /** The cycle (execution name) that holds it. */
+  cycle: string;
+  executionArn: string;
+  at: string;
+}
+
+/**
+ * `_mint/pending/<app-id>.json`: the app's lease and, once staged, the rotation it is carrying out.
+ * A stage without a rotation means keys may have been created whose secret is lost (orphans).
+ */
+export interface Stage {
+  lease?: StageLease;
+  rotation?: PendingRotation;
+}
+
+const pendingRotationSchema = z.object({
+  document: credentialsDocumentSchema,
+  newPassword: z.boolean(),
+  newKey: z.boolean(),
+  previousKeyId: z.string(),
+  revokeAfterPublish: z.array(z.string()),
+  stagedAt: z.string(),
+});
+
+const leaseSchema = z.object({ cycle: z.string(), executionArn: z.string(), at: z.string() });
+
+/**
+ * Reads a stage as stored now, or as earlier versions stored it (the rotation at the top level, no
+ * lease). Anything unreadable is a stage with neither: stale, and its keys orphans.
+ */
+export function parseStage(value: unknown): Stage {
+  const stage = z
+    .object({ lease: leaseSchema.optional(), rotation: pendingRotationSchema.optional() })
+    .safeParse(value);
+  const legacy = pendingRotationSchema.safeParse(value);
+  if (legacy.success) return { rotation: legacy.data };
+  if (!stage.success) return {};
+  return {
+    ...(stage.data.lease ? { lease: stage.data.lease } : {}),
+    ...(stage.data.rotation ? { rotation: stage.data.rotation } : {}),
+  };
+}
+
+export type LeaseDecision =
+  /** The lease is this execution's own (an earlier attempt of this cycle, its retry pass or a redrive). */
+  | 'ours'
+  /** Nobody is rotating the app any more: a crash, a failure, or an execution that has ended. */
+  | 'stale'
+  /** Another execution is rotating the app right now: leave it alone, keys included. */
+  | 'busy';
+
+export function decideLease(
+  stage: Stage,
+  me: { executionArn: string; now: Date },
+  holderRunning: boolean,
+): LeaseDecision {
+  const lease = stage.lease;
+  if (!lease) return 'stale';
+  if (lease.executionArn === me.executionArn) return 'ours';
+  const age = me.now.getTime() - new Date(lease.at).getTime();
+  return holderRunning && age < LEASE_MS ? 'busy' : 'stale';
 }

@@ -1,5 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
+import { stagedAppId } from '../contracts/keys';
 import { buildStatusDocument } from '../core/app-status';
 import { parsedAppsSchema } from '../core/apps';
 import { chunk, cycleKeys } from '../core/cycle';
@@ -125,7 +126,12 @@ export async function reconcile(event: unknown): Promise<ReconcileResultRef> {
     );
   }
 
+  // One listing finds every unfinished rotation (a crash, a failure): repaired now, due or not.
+  const staged = new Set(
+    (await runtime.bucket.listKeys(cycleKeys.pendingFolder)).flatMap(({ key }) => stagedAppId(key) ?? []),
+  );
   const due = planDueApps(users, settings.policy, runtime.now(), {
+    staged,
     force: cycle.options.force,
     revokePrevious: cycle.options.revokePrevious,
     onlyApps: cycle.options.apps,

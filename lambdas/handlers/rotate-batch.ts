@@ -40,6 +40,8 @@ export async function rotateBatch(event: unknown): Promise<BatchResult> {
       policy: runtime.settings.policy,
       force: cycle.options.force,
       revokePrevious: cycle.options.revokePrevious,
+      executionArn: cycle.executionArn,
+      cycleId: cycle.id,
     });
   });
   const outcomes: AppOutcome[] = results.map((result, index) =>

@@ -34,6 +34,7 @@ export function getRuntime(): Runtime {
   const settings = parseSettings(process.env);
   const kioUrl = settings.kioUrl;
   const tokenSecret = settings.kioTokenSecret;
+  const cycles = new StepFunctionsCycleRegistry(awsClients.sfn());
   runtime = {
     settings,
     identity: new IamIdentityStore(awsClients.iam(), {
@@ -41,7 +42,7 @@ export function getRuntime(): Runtime {
       boundaryArn: settings.boundaryArn,
     }),
     bucket: new BucketStore(awsClients.s3(), settings.bucket),
-    cycles: new StepFunctionsCycleRegistry(awsClients.sfn()),
+    cycles,
     fetchKio: () => {
       if (!kioUrl) throw new Error('MINT_KIO_URL is not set; set the mint:kioUrl context value and redeploy');
       return fetchKioApps({
@@ -53,6 +54,12 @@ export function getRuntime(): Runtime {
     testAccessKey: (key, arn) => testAccessKey(key, arn),
     generatePassword: (policy) => generatePassword(policy),
     now: () => new Date(),
+    // Without Step Functions (the local runner) cycles run one after another in one process.
+    executionRunning: async (executionArn) => {
+      if (settings.cycleGuard !== 'stepfunctions') return false;
+      const stateMachineArn = executionArn.replace(':execution:', ':stateMachine:').replace(/:[^:]+$/, '');
+      return (await cycles.running(stateMachineArn)).some((e) => e.executionArn === executionArn);
+    },
     ...overrides,
   };
   return runtime;

@@ -40,6 +40,8 @@ export class FakeAws {
   readonly account = '111111111111';
   users = new Map<string, FakeUser>();
   objects = new Map<string, { body: string; version: number }[]>();
+  /** When each key's current version was written (for ListObjectsV2's LastModified). */
+  modified = new Map<string, Date>();
   /** The current version's object tags, by key. */
   objectTags = new Map<string, Record<string, string>>();
   calls: string[] = [];
@@ -79,6 +81,14 @@ export class FakeAws {
 
   /** Every secret value ever handed out: what the leak test searches for. */
   secretsIssued: string[] = [];
+
+  private etags = new Map<string, string>();
+  private writes = 0;
+
+  /** The current version's ETag: a new one for every write, as S3 gives (content hashes aside). */
+  etag(key: string): string {
+    return this.etags.get(key) ?? '""';
+  }
 
   object(key: string): string | undefined {
     const versions = this.objects.get(key);
@@ -258,11 +268,22 @@ export class FakeAws {
 
     this.on(s3, S3.PutObjectCommand, 'PutObject', (input) => {
       const key = String(input.Key);
+      const current = this.object(key);
+      // S3's conditional writes: If-None-Match "*" (create only) and If-Match <etag> (replace only that).
+      if (input.IfNoneMatch === '*' && current !== undefined)
+        throw awsError('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+      if (input.IfMatch !== undefined && (current === undefined || this.etag(key) !== input.IfMatch))
+        throw awsError(
+          current === undefined ? 'NoSuchKey' : 'PreconditionFailed',
+          'At least one of the pre-conditions you specified did not hold',
+        );
       const versions = this.objects.get(key) ?? [];
       versions.push({ body: String(input.Body), version: versions.length + 1 });
       this.objects.set(key, versions);
       this.objectTags.set(key, Object.fromEntries(new URLSearchParams(String(input.Tagging ?? ''))));
-      return { VersionId: `v${versions.length}` };
+      this.modified.set(key, new Date());
+      this.etags.set(key, `"etag-${++this.writes}"`);
+      return { VersionId: `v${versions.length}`, ETag: this.etag(key) };
     });
     this.on(s3, S3.PutObjectTaggingCommand, 'PutObjectTagging', (input) => {
       const key = String(input.Key);
@@ -274,13 +295,20 @@ export class FakeAws {
     this.on(s3, S3.GetObjectCommand, 'GetObject', (input) => {
       const body = this.object(String(input.Key));
       if (body === undefined) throw awsError('NoSuchKey', 'The specified key does not exist.');
-      return { Body: { transformToString: async () => body } };
+      return { Body: { transformToString: async () => body }, ETag: this.etag(String(input.Key)) };
     });
     this.on(s3, S3.DeleteObjectCommand, 'DeleteObject', (input) => {
       this.objects.delete(String(input.Key));
       this.objectTags.delete(String(input.Key));
       return {};
     });
+    this.on(s3, S3.ListObjectsV2Command, 'ListObjectsV2', (input) => ({
+      Contents: [...this.objects.keys()]
+        .filter((key) => key.startsWith(String(input.Prefix ?? '')) && this.object(key) !== undefined)
+        .sort()
+        .map((key) => ({ Key: key, LastModified: this.modified.get(key) ?? new Date(0) })),
+      IsTruncated: false,
+    }));
     this.on(s3, S3.ListObjectVersionsCommand, 'ListObjectVersions', (input) => ({
       Versions: [...this.objects.entries()]
         .filter(([key]) => key.startsWith(String(input.Prefix)))

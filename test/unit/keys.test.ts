@@ -4,6 +4,7 @@ import {
   KEY_PATTERNS,
   OWNERS_KEY,
   STATUS_KEY,
+  stagedAppId,
 } from '../../lambdas/contracts/keys';
 
 const matches = (pattern: string, key: string) =>
@@ -35,5 +36,16 @@ describe('the key layout grants are built from', () => {
     for (const [key, pattern] of keys) {
       expect(matches(KEY_PATTERNS.mintState, key)).toBe(pattern !== 'credentials');
     }
+  });
+
+  it('reads the app back from a stage key, and nothing else', () => {
+    expect(stagedAppId(cycleKeys.pending('orders'))).toBe('orders');
+    for (const key of [
+      '_mint/pending/Orders.json',
+      '_mint/pending/a/b.json',
+      '_mint/status.json',
+      'orders/credentials.json',
+    ])
+      expect(stagedAppId(key)).toBeUndefined();
   });
 });

@@ -11,7 +11,8 @@ import { awsError, FakeAws } from '../support/fake-aws';
 
 const H = 3_600_000;
 const policy = { passwordMaxAgeMs: 24 * H, accessKeyMaxAgeMs: 30 * 24 * H, previousKeyGraceMs: 24 * H };
-const normal = { policy, force: false, revokePrevious: false };
+const EXECUTION = 'arn:aws:states:eu-central-1:111111111111:execution:Mint:c1';
+const normal = { policy, force: false, revokePrevious: false, executionArn: EXECUTION, cycleId: 'c1' };
 
 describe('rotateApp', () => {
   let aws: FakeAws;
@@ -32,6 +33,7 @@ describe('rotateApp', () => {
       },
       generatePassword,
       now: () => new Date(),
+      executionRunning: async () => false,
     };
     aws.addUser('orders', { [TAG.appId]: 'orders' });
   });
@@ -54,16 +56,17 @@ describe('rotateApp', () => {
     keyWorks = () => true;
     const second = await rotateApp(ports, app(), normal);
     expect(second).toMatchObject({ status: 'rotated', resumed: true });
-    expect(published()).toEqual(staged.document);
-    expect(aws.users.get('orders')?.keys.map((k) => k.id)).toEqual([staged.document.client_id]);
+    expect(published()).toEqual(staged.rotation.document);
+    expect(aws.users.get('orders')?.keys.map((k) => k.id)).toEqual([staged.rotation.document.client_id]);
     expect(aws.object(cycleKeys.pending('orders'))).toBeUndefined();
   });
 
   it('deletes a key created but never staged (crash before staging) and rotates afresh', async () => {
+    // The stage write after the key was created (the lease before it is a conditional write).
     aws.failNext(
       'PutObject',
       awsError('InternalError'),
-      (input) => input.Key === cycleKeys.pending('orders'),
+      (input) => input.Key === cycleKeys.pending('orders') && input.IfNoneMatch === undefined,
     );
     expect(await rotateApp(ports, app(), normal)).toMatchObject({ status: 'failed', step: 'stage' });
     const lost = aws.users.get('orders')?.keys[0]?.id;
@@ -85,16 +88,90 @@ describe('rotateApp', () => {
     expect(published().client_id).not.toBe(before.client_id);
   });
 
-  it('reports a corrupt staged file without quoting it (it holds secrets)', async () => {
+  it('throws a corrupt stage away without quoting it (it holds secrets) and rotates afresh', async () => {
     const secret = 'Pw-That-Must-Not-Leak-42';
-    const user = aws.users.get('orders');
-    if (user) user.tags[TAG.rotationStartedAt] = new Date().toISOString();
     await ports.bucket.putText(cycleKeys.pending('orders'), `{"document":{"application_password":${secret}`);
     const outcome = await rotateApp(ports, app(), normal);
-    expect(outcome).toMatchObject({ status: 'failed', step: 'read-state' });
-    expect(outcome.error).toMatch(/_mint\/pending\/orders\.json is not valid JSON \(\d+ bytes\)/);
+    expect(outcome).toMatchObject({ status: 'rotated', resumed: false });
     expect(JSON.stringify(outcome)).not.toContain(secret);
+    expect(aws.object(cycleKeys.pending('orders'))).toBeUndefined();
   });
+
+  it('tests the new key before touching the password: a failed test leaves the published password working', async () => {
+    await rotateApp(ports, app(), normal);
+    const before = published();
+    const user = aws.users.get('orders');
+    if (user) {
+      user.tags[TAG.keyRotatedAt] = new Date(Date.now() - 31 * 24 * H).toISOString();
+      user.tags[TAG.passwordRotatedAt] = new Date(Date.now() - 2 * 24 * H).toISOString();
+    }
+    keyWorks = (id) => id === before.client_id;
+    expect(await rotateApp(ports, app(), normal)).toMatchObject({
+      status: 'failed',
+      step: 'test-access-key',
+    });
+    expect(aws.users.get('orders')?.password === before.application_password).toBe(true);
+    expect(published()).toEqual(before);
+  });
+
+  it('publishes right after setting the password, retrying the publish in the same invocation', async () => {
+    for (let i = 0; i < 2; i++)
+      aws.failNext('PutObject', awsError('InternalError'), (input) => input.Key === credentialsKey('orders'));
+    const outcome = await rotateApp(ports, app(), normal);
+    expect(outcome).toMatchObject({ status: 'rotated' });
+    expect(published().application_password === aws.users.get('orders')?.password).toBe(true);
+  });
+
+  describe('one rotation per app at a time (the lease)', () => {
+    const other = 'arn:aws:states:eu-central-1:111111111111:execution:Mint:c2';
+    const stageOf = () => JSON.parse(aws.object(cycleKeys.pending('orders')) ?? '{}');
+
+    it('leaves an app alone, keys included, while another running execution holds its lease', async () => {
+      await rotateApp(ports, app(), normal);
+      const user = aws.users.get('orders');
+      if (user) user.tags[TAG.keyRotatedAt] = new Date(Date.now() - 31 * 24 * H).toISOString();
+      // The other execution has taken the lease and created a key it has not staged yet.
+      await ports.bucket.putJson(cycleKeys.pending('orders'), {
+        lease: { cycle: 'c2', executionArn: other, at: new Date().toISOString() },
+      });
+      const inFlight = await ports.identity.createAccessKey('orders');
+      ports.executionRunning = async (arn) => arn === other;
+      const outcome = await rotateApp(ports, app(), normal);
+      expect(outcome).toMatchObject({ status: 'unchanged', busy: expect.stringContaining('c2') });
+      expect(aws.users.get('orders')?.keys.map((k) => k.id)).toContain(inFlight.accessKeyId);
+      expect(stageOf().lease.cycle).toBe('c2');
+    });
+
+    it('takes over the lease of an execution that has ended, and cleans up after it', async () => {
+      await ports.bucket.putJson(cycleKeys.pending('orders'), {
+        lease: { cycle: 'c2', executionArn: other, at: new Date().toISOString() },
+      });
+      const lost = await ports.identity.createAccessKey('orders');
+      ports.executionRunning = async () => false;
+      const outcome = await rotateApp(ports, app(), normal);
+      expect(outcome).toMatchObject({ status: 'rotated', orphanKeysDeleted: [lost.accessKeyId] });
+      expect(aws.users.get('orders')?.keys.map((k) => k.id)).toEqual([published().client_id]);
+      expect(aws.object(cycleKeys.pending('orders'))).toBeUndefined();
+    });
+
+    it('lets exactly one of two executions rotate an app at the same time', async () => {
+      await rotateApp(ports, app(), normal);
+      const before = published();
+      const user = aws.users.get('orders');
+      if (user) user.tags[TAG.keyRotatedAt] = new Date(Date.now() - 31 * 24 * H).toISOString();
+      ports.executionRunning = async () => true;
+      const [a, b] = await Promise.all([
+        rotateApp(ports, app(), normal),
+        rotateApp(ports, app(), { ...normal, executionArn: other, cycleId: 'c2' }),
+      ]);
+      expect([a, b].filter((o) => o.status === 'rotated')).toHaveLength(1);
+      expect([a, b].filter((o) => o.busy !== undefined)).toHaveLength(1);
+      // The previous key stays for its grace period: nobody took it for an orphan.
+      const keys = aws.users.get('orders')?.keys.map((k) => k.id) ?? [];
+      expect(keys.sort()).toEqual([before.client_id, published().client_id].sort());
+    });
+  });
+
   describe('failure count', () => {
     const tags = () => aws.users.get('orders')?.tags ?? {};
 

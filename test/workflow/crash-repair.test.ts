@@ -1,0 +1,160 @@
+import { credentialsKey, cycleKeys } from '../../lambdas/contracts/keys';
+import { TAG } from '../../lambdas/core/service-users';
+import type { Authorizer } from '../support/authorization/authorizer';
+import { awsError, type FakeAws } from '../support/fake-aws';
+import {
+  enforcingFakeAws,
+  lambdaEnv,
+  refusals,
+  renderDefinition,
+  runCycle,
+  startKioStub,
+  synthMint,
+} from '../support/workflow-harness';
+
+/**
+ * Crash leftovers are repaired by the next cycle whether or not the app is due, and an app another
+ * execution is rotating is left alone: the stage under `_mint/pending/` is both the app's lease and
+ * the record of an unfinished rotation, and every cycle lists the stages (one call).
+ */
+const kioApp = (id: string) => ({ id, team_id: 'team-a', name: id, active: true });
+const CRASHED = 'arn:aws:states:eu-central-1:111111111111:execution:Mint:crashed';
+
+describe('unfinished rotations', () => {
+  const { template } = synthMint();
+  const definition = renderDefinition(template);
+  let aws: FakeAws;
+  let authorizer: Authorizer;
+  let kio: Awaited<ReturnType<typeof startKioStub>>;
+  const savedEnv = { ...process.env };
+  let writeSpy: jest.SpyInstance;
+
+  beforeAll(async () => {
+    kio = await startKioStub();
+  });
+  afterAll(() => kio.close());
+  beforeEach(() => {
+    ({ aws, authorizer } = enforcingFakeAws(template, definition));
+    Object.assign(process.env, lambdaEnv(kio.url));
+    writeSpy = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  });
+  afterEach(() => {
+    writeSpy.mockRestore();
+    aws.restore();
+    process.env = { ...savedEnv };
+    expect(refusals(authorizer)).toEqual([]);
+  });
+
+  const published = (appId: string) => JSON.parse(aws.object(credentialsKey(appId)) ?? 'null');
+  const keysOf = (appId: string) => aws.users.get(appId)?.keys.map((k) => k.id) ?? [];
+  const stage = (appId: string) => aws.object(cycleKeys.pending(appId));
+  /** Served, at most two keys, none an orphan, no stage left: what one clean cycle must leave. */
+  const expectHealthy = (appId: string) => {
+    const doc = published(appId);
+    const user = aws.users.get(appId);
+    expect(user?.keys.some((k) => k.id === doc.client_id && k.secret === doc.client_secret)).toBe(true);
+    expect(user?.password === doc.application_password).toBe(true);
+    expect(keysOf(appId).length).toBeLessThanOrEqual(2);
+    for (const key of keysOf(appId)) expect([doc.client_id, user?.tags[TAG.previousKeyId]]).toContain(key);
+    expect(stage(appId)).toBeUndefined();
+  };
+
+  it('clears a stage left after publishing (its deletion failed) in the next cycle, though nothing is due', async () => {
+    kio.setApps([kioApp('orders'), kioApp('billing')]);
+    for (let i = 0; i < 20; i++)
+      aws.failNext(
+        'DeleteObject',
+        awsError('InternalError'),
+        (input) => input.Key === cycleKeys.pending('orders'),
+      );
+    expect((await runCycle(definition)).status).toBe('FAILED');
+    expect(stage('orders')).toBeDefined();
+    aws.clearFailures();
+    const run = await runCycle(definition);
+    expect(run.status).toBe('SUCCEEDED');
+    expectHealthy('orders');
+    expectHealthy('billing');
+  });
+
+  it('deletes the orphan key of a process killed between creating a key and staging it, in the next cycle', async () => {
+    kio.setApps([kioApp('orders')]);
+    expect((await runCycle(definition)).status).toBe('SUCCEEDED');
+    const before = published('orders');
+    // What a killed forced run leaves: its lease, and a key whose secret died with the process.
+    aws.objects.set(cycleKeys.pending('orders'), [
+      {
+        body: JSON.stringify({
+          lease: { cycle: 'crashed', executionArn: CRASHED, at: new Date().toISOString() },
+        }),
+        version: 1,
+      },
+    ]);
+    const orphan = aws.users.get('orders');
+    orphan?.keys.push({ id: 'AKIAORPHAN0000000001', secret: 'lost' });
+    const run = await runCycle(definition);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(keysOf('orders')).not.toContain('AKIAORPHAN0000000001');
+    expect(published('orders').client_id).toBe(before.client_id);
+    expectHealthy('orders');
+  });
+
+  it('finishes a rotation killed after staging, without waiting for the app to be due again', async () => {
+    kio.setApps([kioApp('orders')]);
+    expect((await runCycle(definition)).status).toBe('SUCCEEDED');
+    const before = published('orders');
+    // What a process killed after staging leaves: the key created, the complete document staged.
+    const user = aws.users.get('orders');
+    user?.keys.push({ id: 'AKIASTAGED0000000001', secret: 'staged-secret-1' });
+    const document = { ...before, client_id: 'AKIASTAGED0000000001', client_secret: 'staged-secret-1' };
+    const rotation = {
+      document,
+      newPassword: false,
+      newKey: true,
+      previousKeyId: before.client_id,
+      revokeAfterPublish: [],
+      stagedAt: new Date().toISOString(),
+    };
+    aws.objects.set(cycleKeys.pending('orders'), [
+      {
+        body: JSON.stringify({
+          lease: { cycle: 'crashed', executionArn: CRASHED, at: new Date().toISOString() },
+          rotation,
+        }),
+        version: 1,
+      },
+    ]);
+    expect((await runCycle(definition)).status).toBe('SUCCEEDED');
+    expect(published('orders').client_id).toBe('AKIASTAGED0000000001');
+    expect(aws.users.get('orders')?.tags[TAG.previousKeyId]).toBe(before.client_id);
+    expectHealthy('orders');
+  });
+
+  it('leaves an app alone while another running execution holds its lease, and says so', async () => {
+    kio.setApps([kioApp('orders')]);
+    expect((await runCycle(definition)).status).toBe('SUCCEEDED');
+    const before = published('orders');
+    const user = aws.users.get('orders');
+    if (user) user.tags[TAG.keyRotatedAt] = new Date(Date.now() - 31 * 86_400_000).toISOString();
+    aws.objects.set(cycleKeys.pending('orders'), [
+      {
+        body: JSON.stringify({
+          lease: { cycle: 'other', executionArn: CRASHED, at: new Date().toISOString() },
+        }),
+        version: 1,
+      },
+    ]);
+    // A later execution (a racing schedule, say): StartCycle lets the earlier one go on, the lease does not.
+    aws.running = [{ executionArn: CRASHED, startDate: new Date(Date.now() + 60_000) }];
+    const run = await runCycle(definition, {}, { name: 'second' });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(published('orders')).toEqual(before);
+    const report = JSON.parse(aws.object(cycleKeys.report('second')) ?? '{}');
+    expect(report.outcomes).toEqual([
+      expect.objectContaining({
+        appId: 'orders',
+        status: 'unchanged',
+        busy: expect.stringContaining('other'),
+      }),
+    ]);
+  });
+});
