@@ -162,12 +162,17 @@ export class RotationWorkflow extends Construct {
 
     // One small result per batch (inline outcomes, or a failure count when they are in S3), for Report.
     const rotateDueApps = batchMap(STATE.rotateDueApps, '$.reconcile.batches', false, '$.rotation');
+    // A batch whose function dies (timeout, out of memory, crash) must not stop the others: its apps
+    // are reported failed with the cause, and the retry pass takes them again.
+    const batchLost = new sfn.Pass(this, STATE.batchLost, {
+      parameters: { lost: { 'error.$': '$.lost.Error', 'cause.$': '$.lost.Cause' } },
+    });
     rotateDueApps.itemProcessor(
       invoke(STATE.rotateBatch, this.functions.rotateBatch, {
         'cycle.$': '$.cycle',
         'batch.$': '$.batch',
         'retry.$': '$.retry',
-      }),
+      }).addCatch(batchLost, { errors: ['States.ALL'], resultPath: '$.lost' }),
     );
 
     const report = invoke(

@@ -7,6 +7,7 @@ export const STATE = {
   reconcile: 'ReconcileServiceUsers',
   rotateDueApps: 'RotateDueApps',
   rotateBatch: 'RotateBatch',
+  batchLost: 'BatchLost',
   report: 'Report',
   anyAppFailed: 'AnyAppFailed?',
   retryFailedApps: 'RetryFailedApps',

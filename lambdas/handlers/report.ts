@@ -44,7 +44,17 @@ const eventSchema = z.object({
     dryRun: z.boolean(),
   }),
   /** RotateDueApps' results, one per batch in order: inline batches carry their outcomes. */
-  rotation: z.array(z.object({ outcomes: z.array(z.unknown()).optional() }).nullable()).default([]),
+  rotation: z
+    .array(
+      z
+        .object({
+          outcomes: z.array(z.unknown()).optional(),
+          /** The batch's function died (BatchLost): its apps are failed with this cause. */
+          lost: z.object({ error: z.string(), cause: z.string().optional() }).optional(),
+        })
+        .nullable(),
+    )
+    .default([]),
 });
 
 export interface ReportResult {
@@ -93,6 +103,26 @@ export function reconcileCause(
   return `${count} service user(s) or access grant(s) not reconciled: ${listed}${more}. The next cycle retries them.`;
 }
 
+/**
+ * The outcomes of a batch whose function died before it could say: every app failed, with the cause
+ * Step Functions caught (its error name and, shortened, the message; never a secret, which the
+ * function never returns).
+ */
+export function lostBatchOutcomes(
+  apps: readonly DueApp[],
+  lost: { error: string; cause?: string },
+): AppOutcome[] {
+  let message = lost.cause ?? '';
+  try {
+    const parsed = JSON.parse(message) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') message = parsed.errorMessage;
+  } catch {
+    // Not a Lambda error document: keep the cause as it is.
+  }
+  const error = `${lost.error}: ${message}`.slice(0, 300);
+  return apps.map((app) => ({ appId: app.appId, status: 'failed', step: 'batch-lost', error }));
+}
+
 /** Gathers every app's outcome, writes the cycle report and prepares the retry of failed apps. */
 export async function report(event: unknown): Promise<ReportResult> {
   const { cycle, apps, reconcile, rotation } = parseEvent(eventSchema, event, 'Report');
@@ -100,9 +130,12 @@ export async function report(event: unknown): Promise<ReportResult> {
   const outcomes: AppOutcome[] = [];
   const failedApps: DueApp[] = [];
   for (const [index, batch] of reconcile.batches.entries()) {
-    const batchOutcomes = (rotation[index]?.outcomes ??
-      (await runtime.bucket.getJson(cycleKeys.outcome(batch.key))) ??
-      []) as AppOutcome[];
+    const lost = rotation[index]?.lost;
+    const batchOutcomes = lost
+      ? lostBatchOutcomes(await batchApps(batch, runtime.bucket), lost)
+      : ((rotation[index]?.outcomes ??
+          (await runtime.bucket.getJson(cycleKeys.outcome(batch.key))) ??
+          []) as AppOutcome[]);
     outcomes.push(...batchOutcomes);
     const failedIds = new Set(batchOutcomes.filter((o) => o.status === 'failed').map((o) => o.appId));
     if (failedIds.size > 0) {

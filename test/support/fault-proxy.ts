@@ -12,7 +12,7 @@ export type FaultKind = 'throttle' | 'server-error' | 'timeout';
 export interface AwsCall {
   service: string;
   operation: string;
-  /** IAM/STS form parameters, or for S3 the object key in `Key`. */
+  /** IAM/STS form parameters, or for S3 the object key in `Key` (and `Conditional` for a conditional write). */
   params: Record<string, string>;
 }
 
@@ -55,7 +55,17 @@ export function describeCall(
   if (service === 's3') {
     const [, , ...rest] = decodeURIComponent(parsed.pathname).split('/');
     const key = rest.join('/');
-    return { service, operation: s3Operation(method, key, parsed.searchParams), params: { Key: key } };
+    // A conditional write (S3's If-None-Match / If-Match) is how Mint takes an app's lease.
+    const conditional = headers['if-none-match'] ?? headers['if-match'];
+    return {
+      service,
+      operation: s3Operation(method, key, parsed.searchParams),
+      params: {
+        Key: key,
+        ...(parsed.searchParams.get('prefix') ? { Prefix: String(parsed.searchParams.get('prefix')) } : {}),
+        ...(conditional ? { Conditional: String(conditional) } : {}),
+      },
+    };
   }
   const params = Object.fromEntries(new URLSearchParams(body));
   return { service, operation: params.Action ?? 'unknown', params };

@@ -157,4 +157,21 @@ describe('unfinished rotations', () => {
       }),
     ]);
   });
+
+  it('isolates a batch whose function dies: the other batches finish, Report runs, the retry pass serves its apps', async () => {
+    const ids = ['a1', 'a2', 'b1', 'b2', 'c1'];
+    kio.setApps(ids.map(kioApp));
+    // The second batch's function dies on its first read (MINT_BATCH_SIZE=2: three batch files).
+    aws.failNext('GetObject', awsError('Sandbox.Timedout', 'Task timed out after 600.00 seconds'), (input) =>
+      String(input.Key).endsWith('/batches/00001.json'),
+    );
+    const run = await runCycle(definition, {}, { name: 'lost' });
+    expect(run.status).toBe('SUCCEEDED');
+    for (const id of ids) expectHealthy(id);
+    const report = JSON.parse(aws.object(cycleKeys.report('lost')) ?? '{}');
+    const lost = report.outcomes.filter((o: { step?: string }) => o.step === 'batch-lost');
+    expect(lost.map((o: { appId: string }) => o.appId).sort()).toEqual(['b1', 'b2']);
+    expect(lost[0].error).toContain('Sandbox.Timedout');
+    expect(report.retry.recovered.sort()).toEqual(['b1', 'b2']);
+  });
 });
