@@ -129,6 +129,29 @@ export const FUNCTION_GRANTS: Record<MintFunction, readonly Grant[]> = {
       why: 'retags reader accounts; deletes the user of an app that left Kio, keys and password first',
     },
     {
+      sid: 'ClearRemovedUsers',
+      actions: [
+        'iam:ListAttachedUserPolicies',
+        'iam:DetachUserPolicy',
+        'iam:ListUserPolicies',
+        'iam:DeleteUserPolicy',
+        'iam:ListMFADevices',
+        'iam:DeactivateMFADevice',
+        'iam:ListSigningCertificates',
+        'iam:DeleteSigningCertificate',
+        'iam:ListSSHPublicKeys',
+        'iam:DeleteSSHPublicKey',
+        'iam:ListServiceSpecificCredentials',
+        'iam:DeleteServiceSpecificCredential',
+        'iam:ListGroupsForUser',
+      ],
+      on: 'serviceUsers',
+      when: ['managedUser'],
+      why:
+        "when IAM refuses to delete a removed app's user (DeleteConflict), removes what was hung on it by hand " +
+        '(policies, MFA devices, certificates, SSH keys, service credentials) and lists its groups, which it reports',
+    },
+    {
       sid: 'ReadCycleFiles',
       actions: ['s3:GetObject', 's3:PutObject'],
       on: { objects: ['cycles'] },

@@ -61,4 +61,38 @@ describe('real IAM and Kio behaviour, in the synthesized cycle', () => {
       expect(aws.users.has('orders')).toBe(true);
     });
   });
+
+  describe('deleting a user IAM would refuse to delete (case 9)', () => {
+    it("removes what was hung on a removed app's user; a group member is reported, not deleted, until freed", async () => {
+      kio.setApps([kioApp('orders'), kioApp('legacy'), kioApp('grouped')]);
+      expect((await runCycle(definition)).status).toBe('SUCCEEDED');
+      for (const name of ['legacy', 'grouped']) {
+        Object.assign(aws.users.get(name) ?? {}, {
+          attachedPolicies: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
+          inlinePolicies: ['debugging'],
+          mfaDevices: [`arn:aws:iam::111111111111:mfa/${name}`],
+          sshPublicKeys: ['APKA1'],
+        });
+      }
+      const grouped = aws.users.get('grouped');
+      grouped?.groups.push('Admins');
+
+      kio.setApps([kioApp('orders')]);
+      const run = await runCycle(definition, {}, { name: 'removal' });
+      expect(aws.users.has('legacy')).toBe(false);
+      expect(aws.users.get('grouped')).toMatchObject({ groups: ['Admins'], attachedPolicies: [], keys: [] });
+      expect(run.status).toBe('FAILED');
+      expect(failure(run)).toMatchObject({
+        Error: 'Mint.ServiceUsersNotReconciled',
+        Cause: expect.stringMatching(
+          /grouped \(delete-user: Mint.UserNotDeleted: .*group\(s\) Admins.*--group-name Admins\)/,
+        ),
+      });
+
+      // Once someone takes it out of the group, the next cycle deletes it.
+      if (grouped) grouped.groups = [];
+      expect((await runCycle(definition)).status).toBe('SUCCEEDED');
+      expect(aws.users.has('grouped')).toBe(false);
+    });
+  });
 });
