@@ -95,6 +95,12 @@ export const FUNCTION_GRANTS: Record<MintFunction, readonly Grant[]> = {
       why: 'lists every user with its path, boundary and tags, 1,000 per call (no per-app call when idle)',
     },
     {
+      sid: 'ReadUserQuota',
+      actions: ['iam:GetAccountSummary'],
+      on: 'account',
+      why: "reads the account's user count and users-per-account quota, only once the listing counts 4,500 users (90 % of the default)",
+    },
+    {
       sid: 'CreateUsersWithBoundary',
       actions: ['iam:CreateUser'],
       on: 'serviceUsers',

@@ -13,6 +13,7 @@ import {
   DetachUserPolicyCommand,
   GetAccountAuthorizationDetailsCommand,
   GetAccountPasswordPolicyCommand,
+  GetAccountSummaryCommand,
   type IAMClient,
   ListAccessKeysCommand,
   ListAttachedUserPoliciesCommand,
@@ -30,6 +31,7 @@ import {
 import { UserNotDeletedError } from '../core/errors';
 import { IAM_DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from '../core/password';
 import { type ServiceUser, TAG } from '../core/service-users';
+import { IAM_USERS_QUOTA, quotaNeedsLooking } from '../core/user-quota';
 
 export interface NewAccessKey {
   accessKeyId: string;
@@ -42,6 +44,11 @@ export interface NewAccessKey {
  */
 export interface IdentityStore {
   listServiceUsers(): Promise<ServiceUser[]>;
+  /**
+   * Users in the whole account and the account's user quota. After `listServiceUsers`, which sees every
+   * user, this costs no call unless the account is near the default quota.
+   */
+  accountUsage(): Promise<{ users: number; quota: number }>;
   /** Creates the app's user with its `mint:app-id` tag and `tags` (set in the same call). */
   createServiceUser(appId: string, tags?: Record<string, string>): Promise<ServiceUser>;
   /**
@@ -82,6 +89,8 @@ async function ignoreMissing(call: Promise<unknown>): Promise<void> {
 
 export class IamIdentityStore implements IdentityStore {
   private cachedPolicy?: Promise<PasswordPolicy>;
+  /** Every user the latest listing saw, in any path: what counts against the account's quota. */
+  private accountUsersSeen?: number;
 
   constructor(
     private readonly iam: IAMClient,
@@ -90,12 +99,14 @@ export class IamIdentityStore implements IdentityStore {
 
   async listServiceUsers(): Promise<ServiceUser[]> {
     const users: ServiceUser[] = [];
+    let seen = 0;
     let marker: string | undefined;
     do {
       // 1,000 users per call (the default is 100): an idle cycle costs ceil(users / 1000) calls.
       const page = await this.iam.send(
         new GetAccountAuthorizationDetailsCommand({ Filter: ['User'], MaxItems: 1000, Marker: marker }),
       );
+      seen += page.UserDetailList?.length ?? 0;
       for (const detail of page.UserDetailList ?? []) {
         if (!detail.UserName || !detail.Arn || detail.Path !== this.options.path) continue;
         users.push({
@@ -108,7 +119,16 @@ export class IamIdentityStore implements IdentityStore {
       }
       marker = page.IsTruncated ? page.Marker : undefined;
     } while (marker);
+    this.accountUsersSeen = seen;
     return users;
+  }
+
+  async accountUsage(): Promise<{ users: number; quota: number }> {
+    const seen = this.accountUsersSeen;
+    if (seen !== undefined && !quotaNeedsLooking(seen)) return { users: seen, quota: IAM_USERS_QUOTA };
+    // Near the default quota (or never listed): the account's real count and quota, in one call.
+    const { SummaryMap: summary = {} } = await this.iam.send(new GetAccountSummaryCommand({}));
+    return { users: summary.Users ?? seen ?? 0, quota: summary.UsersQuota ?? IAM_USERS_QUOTA };
   }
 
   async createServiceUser(appId: string, extraTags: Record<string, string> = {}): Promise<ServiceUser> {

@@ -45,6 +45,13 @@ export class UserNotDeletedError extends MintError {
   }
 }
 
+/** IAM refused a new user: the account is at its users-per-account quota. */
+export class UserQuotaReachedError extends MintError {
+  constructor(message: string) {
+    super('Mint.UserQuotaReached', message);
+  }
+}
+
 /** Short, secret-free description of any thrown value, for reports and logs. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) {

@@ -82,6 +82,8 @@ export class FakeAws {
   /** The current version's object tags, by key. */
   objectTags = new Map<string, Record<string, string>>();
   calls: string[] = [];
+  /** IAM's users-per-account quota: CreateUser fails with LimitExceeded once the account holds this many. */
+  usersQuota = 5000;
   private keySeq = 0;
   private injected: { command: string; error: Error; when?: (input: Record<string, unknown>) => boolean }[] =
     [];
@@ -217,6 +219,11 @@ export class FakeAws {
     this.on(iam, IAM.CreateUserCommand, 'CreateUser', (input) => {
       if (this.users.has(String(input.UserName)))
         throw awsError('EntityAlreadyExistsException', `User with name ${input.UserName} already exists.`);
+      if (this.users.size >= this.usersQuota)
+        throw awsError(
+          'LimitExceededException',
+          `Cannot exceed quota for UsersPerAccount: ${this.usersQuota}`,
+        );
       const tags = Object.fromEntries(
         ((input.Tags ?? []) as IAM.Tag[]).map((t) => [t.Key ?? '', t.Value ?? '']),
       );
@@ -392,6 +399,9 @@ export class FakeAws {
     this.on(iam, IAM.ListUserTagsCommand, 'ListUserTags', (input) => ({
       Tags: Object.entries(this.user(input.UserName).tags).map(([Key, Value]) => ({ Key, Value })),
       IsTruncated: false,
+    }));
+    this.on(iam, IAM.GetAccountSummaryCommand, 'GetAccountSummary', () => ({
+      SummaryMap: { Users: this.users.size, UsersQuota: this.usersQuota },
     }));
     this.on(iam, IAM.GetAccountPasswordPolicyCommand, 'GetAccountPasswordPolicy', () => {
       throw awsError(

@@ -164,6 +164,15 @@ describe('authorization: every call allowed by what Mint deploys, and nothing mo
     expectNoRefusals();
   });
 
+  it("near IAM's users-per-account quota: reads the account's real quota, and still serves every app", async () => {
+    // People and other tools count against the same account quota as Mint's users.
+    for (let i = 0; i < 4500; i++) aws.addUser(`person-${i}`, {}, '/people/');
+    kio.setApps([kioApp('orders')]);
+    expect((await runCycle(definition)).status).toBe('SUCCEEDED');
+    expect(aws.calls).toContain('GetAccountSummary');
+    expectNoRefusals();
+  });
+
   describe('least privilege', () => {
     it('uses every grant, or states why it must exist', async () => {
       const report = await unusedGrants(authorizer, deployed);

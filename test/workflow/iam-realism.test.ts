@@ -1,3 +1,10 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { readCycleReport } from '../../cli/cycles';
+import { formatPlan } from '../../cli/run';
+import { formatRecords } from '../../cli/status';
+import { BucketStore } from '../../lambdas/adapters/bucket-store';
+import { cycleKeys } from '../../lambdas/core/cycle';
+import type { CyclePlan } from '../../lambdas/core/cycle-plan';
 import type { Authorizer } from '../support/authorization/authorizer';
 import type { FakeAws } from '../support/fake-aws';
 import {
@@ -93,6 +100,61 @@ describe('real IAM and Kio behaviour, in the synthesized cycle', () => {
       if (grouped) grouped.groups = [];
       expect((await runCycle(definition)).status).toBe('SUCCEEDED');
       expect(aws.users.has('grouped')).toBe(false);
+    });
+  });
+
+  describe("IAM's users-per-account quota (case 10)", () => {
+    const emitted = () => writeSpy.mock.calls.map((call) => String(call[0])).join('');
+    const report = (cycle: string) => JSON.parse(aws.object(cycleKeys.report(cycle)) ?? 'null');
+    const fill = (count: number) => {
+      for (let i = 0; i < count; i++) aws.addUser(`person-${i}`, {}, '/people/');
+    };
+
+    it('warns from 90 %: in the report (mint status), the plan (mint plan) and a metric', async () => {
+      fill(4600);
+      kio.setApps([kioApp('orders')]);
+      expect((await runCycle(definition, {}, { name: 'near' })).status).toBe('SUCCEEDED');
+      const quota = report('near').reconcile.userQuota;
+      expect(quota).toMatchObject({ users: 4600, quota: 5000, percent: 92, state: 'warning' });
+      expect(quota.warning).toMatch(/IAM users per account \(5,000\) nearly reached: 4,600 of 5,000 users/);
+      expect(emitted()).toMatch(/"IamUserQuotaUsedPercent":92/);
+      const records = await readCycleReport(new BucketStore(new S3Client({}), 'mint-secrets'), 'near');
+      expect(formatRecords(records?.records ?? { invalidApps: 0 })).toMatch(/nearly reached/);
+
+      const dry = await runCycle(definition, { dryRun: true }, { name: 'plan' });
+      const plan = JSON.parse(aws.object(cycleKeys.plan('plan')) ?? 'null') as CyclePlan;
+      expect(dry.status).toBe('SUCCEEDED');
+      expect(formatPlan(plan)).toMatch(
+        /IAM users per account \(5,000\) nearly reached.*Remove unused IAM users/,
+      );
+    });
+
+    it("costs no call below 90 % of the default quota: the listing's own count is enough", async () => {
+      fill(100);
+      kio.setApps([kioApp('orders')]);
+      expect((await runCycle(definition, {}, { name: 'far' })).status).toBe('SUCCEEDED');
+      expect(aws.calls).not.toContain('GetAccountSummary');
+      expect(report('far').reconcile.userQuota).toMatchObject({ users: 100, quota: 5000, state: 'ok' });
+    });
+
+    it('at the quota, names it and what to do for each app that gets no user', async () => {
+      fill(4999);
+      kio.setApps([kioApp('orders'), kioApp('payments')]);
+      const run = await runCycle(definition, {}, { name: 'full' });
+      expect(aws.users.has('orders') !== aws.users.has('payments')).toBe(true);
+      expect(run.status).toBe('FAILED');
+      expect(failure(run)).toMatchObject({
+        Error: 'Mint.ServiceUsersNotReconciled',
+        Cause: expect.stringMatching(
+          /create-user: Mint.UserQuotaReached: IAM users per account \(5,000\) reached \(IAM: Cannot exceed quota for UsersPerAccount: 5000\)\. Remove unused IAM users.*quota increase/,
+        ),
+      });
+      const next = await runCycle(definition, {}, { name: 'still-full' });
+      expect(next.status).toBe('FAILED');
+      expect(report('still-full').reconcile.userQuota).toMatchObject({ users: 5000, state: 'full' });
+      expect(report('still-full').reconcile.userQuota.warning).toMatch(
+        /reached: 5,000 of 5,000 users \(100 %\)/,
+      );
     });
   });
 });
