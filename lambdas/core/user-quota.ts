@@ -52,5 +52,5 @@ export function describeUserQuota(quota: UserQuota): string | undefined {
 
 /** Why CreateUser failed with LimitExceeded, naming the quota and what to do. */
 export function quotaReachedMessage(quota: UserQuota, upstream: string): string {
-  return `${quotaName(quota)} reached (IAM: ${upstream}). ${WHAT_TO_DO}`;
+  return `${quotaName(quota)} reached (IAM: LimitExceeded: ${upstream}). ${WHAT_TO_DO}`;
 }

@@ -146,7 +146,7 @@ describe('real IAM and Kio behaviour, in the synthesized cycle', () => {
       expect(failure(run)).toMatchObject({
         Error: 'Mint.ServiceUsersNotReconciled',
         Cause: expect.stringMatching(
-          /create-user: Mint.UserQuotaReached: IAM users per account \(5,000\) reached \(IAM: Cannot exceed quota for UsersPerAccount: 5000\)\. Remove unused IAM users.*quota increase/,
+          /create-user: Mint.UserQuotaReached: IAM users per account \(5,000\) reached \(IAM: LimitExceeded: Cannot exceed quota for UsersPerAccount: 5000\)\. Remove unused IAM users.*quota increase/,
         ),
       });
       const next = await runCycle(definition, {}, { name: 'still-full' });
