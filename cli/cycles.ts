@@ -9,6 +9,7 @@ import type { BucketStore } from '../lambdas/adapters/bucket-store';
 import { STATUS_KEY, type StatusDocument, statusDocumentSchema } from '../lambdas/core/app-status';
 import { cycleKeys } from '../lambdas/core/cycle';
 import type { CyclePlan } from '../lambdas/core/cycle-plan';
+import { userQuotaSchema } from '../lambdas/core/user-quota';
 import { CliError } from './errors';
 
 /** The execution statuses that mean a cycle needs a person, and that Step Functions can redrive. */
@@ -79,6 +80,7 @@ const reportSchema = z.looseObject({
   reconcile: z
     .looseObject({
       failures: z.array(z.object({ appId: z.string(), step: z.string(), error: z.string() })).default([]),
+      userQuota: userQuotaSchema.extend({ warning: z.string().optional() }).optional(),
     })
     .optional(),
   retry: z.looseObject({ recovered: z.array(z.string()).default([]) }).optional(),
@@ -101,6 +103,8 @@ export interface CycleRecords {
     'created' | 'deleted' | 'repaired' | 'held' | 'unmanaged',
     z.infer<typeof recordedNamesSchema>
   >;
+  /** From 90 % of IAM's users-per-account quota: the account's users against it, and what to do. */
+  userQuotaWarning?: string;
 }
 
 export async function readCycleResult(
@@ -142,6 +146,9 @@ export async function readCycleReport(
     },
     records: {
       invalidApps: report.invalidAppCount,
+      ...(report.reconcile?.userQuota?.warning
+        ? { userQuotaWarning: report.reconcile.userQuota.warning }
+        : {}),
       ...(created && deleted && repaired && held && unmanaged
         ? { users: { created, deleted, repaired, held, unmanaged } }
         : {}),

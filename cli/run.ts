@@ -144,6 +144,12 @@ export function formatPlan(plan: CyclePlan): string {
     ...(plan.unmanagedUsers.length > 0
       ? [`Users under Mint's path without a mint:app-id tag (left alone): ${plan.unmanagedUsers.join(', ')}`]
       : []),
+    ...(plan.userQuota
+      ? [
+          plan.userQuota.warning ??
+            `IAM users in the account: ${plan.userQuota.users} of ${plan.userQuota.quota} (${plan.userQuota.percent} %)`,
+        ]
+      : []),
     ...(plan.ownersError ? [`Owner mapping not applied (no grant would change): ${plan.ownersError}`] : []),
     plan.grantChanges.length === 0
       ? 'Reader accounts to change: none'

@@ -91,6 +91,7 @@ export function formatRecords(records: CycleRecords): string | undefined {
   }
   if (records.invalidApps > 0)
     parts.push(`${records.invalidApps} invalid Kio entries (see the cycle report)`);
+  if (records.userQuotaWarning) parts.push(records.userQuotaWarning);
   return parts.length > 0 ? parts.join('; ') : undefined;
 }
 

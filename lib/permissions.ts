@@ -95,6 +95,12 @@ export const FUNCTION_GRANTS: Record<MintFunction, readonly Grant[]> = {
       why: 'lists every user with its path, boundary and tags, 1,000 per call (no per-app call when idle)',
     },
     {
+      sid: 'ReadUserQuota',
+      actions: ['iam:GetAccountSummary'],
+      on: 'account',
+      why: "reads the account's user count and users-per-account quota, only once the listing counts 4,500 users (90 % of the default)",
+    },
+    {
       sid: 'CreateUsersWithBoundary',
       actions: ['iam:CreateUser'],
       on: 'serviceUsers',
@@ -127,6 +133,29 @@ export const FUNCTION_GRANTS: Record<MintFunction, readonly Grant[]> = {
       on: 'serviceUsers',
       when: ['managedUser'],
       why: 'retags reader accounts; deletes the user of an app that left Kio, keys and password first',
+    },
+    {
+      sid: 'ClearRemovedUsers',
+      actions: [
+        'iam:ListAttachedUserPolicies',
+        'iam:DetachUserPolicy',
+        'iam:ListUserPolicies',
+        'iam:DeleteUserPolicy',
+        'iam:ListMFADevices',
+        'iam:DeactivateMFADevice',
+        'iam:ListSigningCertificates',
+        'iam:DeleteSigningCertificate',
+        'iam:ListSSHPublicKeys',
+        'iam:DeleteSSHPublicKey',
+        'iam:ListServiceSpecificCredentials',
+        'iam:DeleteServiceSpecificCredential',
+        'iam:ListGroupsForUser',
+      ],
+      on: 'serviceUsers',
+      when: ['managedUser'],
+      why:
+        "when IAM refuses to delete a removed app's user (DeleteConflict), removes what was hung on it by hand " +
+        '(policies, MFA devices, certificates, SSH keys, service credentials) and lists its groups, which it reports',
     },
     {
       sid: 'ReadCycleFiles',

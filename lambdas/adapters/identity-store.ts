@@ -2,20 +2,36 @@ import {
   CreateAccessKeyCommand,
   CreateLoginProfileCommand,
   CreateUserCommand,
+  DeactivateMFADeviceCommand,
   DeleteAccessKeyCommand,
   DeleteLoginProfileCommand,
+  DeleteServiceSpecificCredentialCommand,
+  DeleteSigningCertificateCommand,
+  DeleteSSHPublicKeyCommand,
   DeleteUserCommand,
+  DeleteUserPolicyCommand,
+  DetachUserPolicyCommand,
   GetAccountAuthorizationDetailsCommand,
   GetAccountPasswordPolicyCommand,
+  GetAccountSummaryCommand,
   type IAMClient,
   ListAccessKeysCommand,
+  ListAttachedUserPoliciesCommand,
+  ListGroupsForUserCommand,
+  ListMFADevicesCommand,
+  ListServiceSpecificCredentialsCommand,
+  ListSigningCertificatesCommand,
+  ListSSHPublicKeysCommand,
+  ListUserPoliciesCommand,
   ListUserTagsCommand,
   PutUserPermissionsBoundaryCommand,
   TagUserCommand,
   UpdateLoginProfileCommand,
 } from '@aws-sdk/client-iam';
+import { UserNotDeletedError } from '../core/errors';
 import { IAM_DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from '../core/password';
 import { type ServiceUser, TAG } from '../core/service-users';
+import { IAM_USERS_QUOTA, quotaNeedsLooking } from '../core/user-quota';
 
 export interface NewAccessKey {
   accessKeyId: string;
@@ -28,9 +44,18 @@ export interface NewAccessKey {
  */
 export interface IdentityStore {
   listServiceUsers(): Promise<ServiceUser[]>;
+  /**
+   * Users in the whole account and the account's user quota. After `listServiceUsers`, which sees every
+   * user, this costs no call unless the account is near the default quota.
+   */
+  accountUsage(): Promise<{ users: number; quota: number }>;
   /** Creates the app's user with its `mint:app-id` tag and `tags` (set in the same call). */
   createServiceUser(appId: string, tags?: Record<string, string>): Promise<ServiceUser>;
-  /** Deletes access keys, login profile, then the user. Missing pieces are not an error. */
+  /**
+   * Deletes access keys, login profile, then the user; when the store refuses because something else
+   * hangs on the user, removes what it may and tries once more. Missing pieces are not an error; what it
+   * may not remove is thrown as `UserNotDeletedError` naming it.
+   */
   deleteServiceUser(userName: string): Promise<void>;
   setPermissionsBoundary(userName: string): Promise<void>;
   listAccessKeys(userName: string): Promise<string[]>;
@@ -53,8 +78,19 @@ function isError(error: unknown, name: string): boolean {
   return error instanceof Error && error.name === name;
 }
 
+/** Resolves when the call succeeds or finds its target already gone (NoSuchEntity). */
+async function ignoreMissing(call: Promise<unknown>): Promise<void> {
+  try {
+    await call;
+  } catch (error) {
+    if (!isError(error, 'NoSuchEntityException')) throw error;
+  }
+}
+
 export class IamIdentityStore implements IdentityStore {
   private cachedPolicy?: Promise<PasswordPolicy>;
+  /** Every user the latest listing saw, in any path: what counts against the account's quota. */
+  private accountUsersSeen?: number;
 
   constructor(
     private readonly iam: IAMClient,
@@ -63,12 +99,14 @@ export class IamIdentityStore implements IdentityStore {
 
   async listServiceUsers(): Promise<ServiceUser[]> {
     const users: ServiceUser[] = [];
+    let seen = 0;
     let marker: string | undefined;
     do {
       // 1,000 users per call (the default is 100): an idle cycle costs ceil(users / 1000) calls.
       const page = await this.iam.send(
         new GetAccountAuthorizationDetailsCommand({ Filter: ['User'], MaxItems: 1000, Marker: marker }),
       );
+      seen += page.UserDetailList?.length ?? 0;
       for (const detail of page.UserDetailList ?? []) {
         if (!detail.UserName || !detail.Arn || detail.Path !== this.options.path) continue;
         users.push({
@@ -81,7 +119,16 @@ export class IamIdentityStore implements IdentityStore {
       }
       marker = page.IsTruncated ? page.Marker : undefined;
     } while (marker);
+    this.accountUsersSeen = seen;
     return users;
+  }
+
+  async accountUsage(): Promise<{ users: number; quota: number }> {
+    const seen = this.accountUsersSeen;
+    if (seen !== undefined && !quotaNeedsLooking(seen)) return { users: seen, quota: IAM_USERS_QUOTA };
+    // Near the default quota (or never listed): the account's real count and quota, in one call.
+    const { SummaryMap: summary = {} } = await this.iam.send(new GetAccountSummaryCommand({}));
+    return { users: summary.Users ?? seen ?? 0, quota: summary.UsersQuota ?? IAM_USERS_QUOTA };
   }
 
   async createServiceUser(appId: string, extraTags: Record<string, string> = {}): Promise<ServiceUser> {
@@ -107,16 +154,111 @@ export class IamIdentityStore implements IdentityStore {
     for (const accessKeyId of await this.listAccessKeys(userName)) {
       await this.deleteAccessKey(userName, accessKeyId);
     }
+    await ignoreMissing(this.iam.send(new DeleteLoginProfileCommand({ UserName: userName })));
+    // Mint's own users carry only keys and a password, so the first DeleteUser normally succeeds and a
+    // deletion costs no listing of what else IAM can hang on a user. Someone may have added more by hand:
+    // IAM then answers DeleteConflict, and everything Mint may remove goes before one more attempt.
     try {
-      await this.iam.send(new DeleteLoginProfileCommand({ UserName: userName }));
+      await ignoreMissing(this.iam.send(new DeleteUserCommand({ UserName: userName })));
+      return;
     } catch (error) {
-      if (!isError(error, 'NoSuchEntityException')) throw error;
+      if (!isError(error, 'DeleteConflictException')) throw error;
+    }
+    const groups = await this.removeAttachments(userName);
+    if (groups.length > 0) {
+      throw new UserNotDeletedError(
+        `IAM refuses to delete user ${userName} (DeleteConflict): it is a member of group(s) ${groups.join(', ')}. ` +
+          "Mint never changes groups (IAM authorizes that on the group, so it cannot be limited to Mint's users). " +
+          `Take it out (${groups.map((group) => `aws iam remove-user-from-group --user-name ${userName} --group-name ${group}`).join('; ')}); ` +
+          'the next cycle deletes the user.',
+      );
     }
     try {
-      await this.iam.send(new DeleteUserCommand({ UserName: userName }));
+      await ignoreMissing(this.iam.send(new DeleteUserCommand({ UserName: userName })));
     } catch (error) {
-      if (!isError(error, 'NoSuchEntityException')) throw error;
+      if (!isError(error, 'DeleteConflictException')) throw error;
+      throw new UserNotDeletedError(
+        `IAM still refuses to delete user ${userName} after Mint removed its policies, MFA devices, signing ` +
+          `certificates, SSH keys and service-specific credentials (${error instanceof Error ? error.message : String(error)}). ` +
+          'Remove what the message names by hand; the next cycle deletes the user.',
+      );
     }
+  }
+
+  /**
+   * Removes what IAM may hang on a user besides keys and a password, every page of each: detaches managed
+   * policies, deletes inline policies, deactivates MFA devices (a virtual device then stays in the account,
+   * unassigned), deletes signing certificates, SSH public keys and service-specific credentials. Returns
+   * the groups the user is in, which Mint may not change.
+   */
+  private async removeAttachments(userName: string): Promise<string[]> {
+    const UserName = userName;
+    const each = async <T>(items: Promise<(T | undefined)[]>, remove: (item: T) => Promise<unknown>) => {
+      for (const item of await items) if (item !== undefined) await ignoreMissing(remove(item));
+    };
+    await each(
+      this.pages(
+        (Marker) => this.iam.send(new ListAttachedUserPoliciesCommand({ UserName, Marker })),
+        (page) => (page.AttachedPolicies ?? []).map((p) => p.PolicyArn),
+      ),
+      (PolicyArn) => this.iam.send(new DetachUserPolicyCommand({ UserName, PolicyArn })),
+    );
+    await each(
+      this.pages(
+        (Marker) => this.iam.send(new ListUserPoliciesCommand({ UserName, Marker })),
+        (page) => page.PolicyNames ?? [],
+      ),
+      (PolicyName) => this.iam.send(new DeleteUserPolicyCommand({ UserName, PolicyName })),
+    );
+    await each(
+      this.pages(
+        (Marker) => this.iam.send(new ListMFADevicesCommand({ UserName, Marker })),
+        (page) => (page.MFADevices ?? []).map((d) => d.SerialNumber),
+      ),
+      (SerialNumber) => this.iam.send(new DeactivateMFADeviceCommand({ UserName, SerialNumber })),
+    );
+    await each(
+      this.pages(
+        (Marker) => this.iam.send(new ListSigningCertificatesCommand({ UserName, Marker })),
+        (page) => (page.Certificates ?? []).map((c) => c.CertificateId),
+      ),
+      (CertificateId) => this.iam.send(new DeleteSigningCertificateCommand({ UserName, CertificateId })),
+    );
+    await each(
+      this.pages(
+        (Marker) => this.iam.send(new ListSSHPublicKeysCommand({ UserName, Marker })),
+        (page) => (page.SSHPublicKeys ?? []).map((k) => k.SSHPublicKeyId),
+      ),
+      (SSHPublicKeyId) => this.iam.send(new DeleteSSHPublicKeyCommand({ UserName, SSHPublicKeyId })),
+    );
+    await each(
+      this.pages(
+        (Marker) => this.iam.send(new ListServiceSpecificCredentialsCommand({ UserName, Marker })),
+        (page) => (page.ServiceSpecificCredentials ?? []).map((c) => c.ServiceSpecificCredentialId),
+      ),
+      (ServiceSpecificCredentialId) =>
+        this.iam.send(new DeleteServiceSpecificCredentialCommand({ UserName, ServiceSpecificCredentialId })),
+    );
+    const groups = await this.pages(
+      (Marker) => this.iam.send(new ListGroupsForUserCommand({ UserName, Marker })),
+      (page) => (page.Groups ?? []).map((g) => g.GroupName),
+    );
+    return groups.filter((name): name is string => name !== undefined);
+  }
+
+  /** Every item of an IAM list, page by page (`IsTruncated`/`Marker`). */
+  private async pages<P extends { IsTruncated?: boolean; Marker?: string }, T>(
+    send: (marker: string | undefined) => Promise<P>,
+    items: (page: P) => T[],
+  ): Promise<T[]> {
+    const all: T[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await send(marker);
+      all.push(...items(page));
+      marker = page.IsTruncated ? page.Marker : undefined;
+    } while (marker);
+    return all;
   }
 
   async setPermissionsBoundary(userName: string): Promise<void> {

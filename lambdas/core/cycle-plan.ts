@@ -1,6 +1,7 @@
 import { type DueApp, type DueOptions, dueWork, type RotationPolicy } from './due';
 import type { ReconcilePlan } from './reconcile-plan';
 import { readMarks } from './service-users';
+import { describeUserQuota, type UserQuota } from './user-quota';
 
 /** What a dry run would do, in full: the document `mint plan` prints. Names and reasons, never secrets. */
 export interface CyclePlan {
@@ -21,6 +22,8 @@ export interface CyclePlan {
   unreadableApps: string[];
   /** Why the owner mapping would not be applied (then no grant changes). */
   ownersError?: string;
+  /** The account's IAM users against its quota, with a warning from 90 %. */
+  userQuota?: UserQuota & { warning?: string };
 }
 
 export function describeCyclePlan(
@@ -31,8 +34,10 @@ export function describeCyclePlan(
   options: DueOptions & {
     grants?: { changes: CyclePlan['grantChanges']; unreadable: string[] };
     ownersError?: string;
+    userQuota?: UserQuota;
   },
 ): CyclePlan {
+  const quotaWarning = options.userQuota ? describeUserQuota(options.userQuota) : undefined;
   return {
     createUsers: [...plan.create],
     deleteUsers: plan.delete.map(({ appId, userName }) => ({ appId, userName })),
@@ -42,6 +47,9 @@ export function describeCyclePlan(
     grantChanges: options.grants?.changes ?? [],
     unreadableApps: options.grants?.unreadable ?? [],
     ...(options.ownersError ? { ownersError: options.ownersError } : {}),
+    ...(options.userQuota
+      ? { userQuota: { ...options.userQuota, ...(quotaWarning ? { warning: quotaWarning } : {}) } }
+      : {}),
     due: due.map((app) => {
       const work = dueWork(readMarks(app.tags), policy, now, { ...options, staged: app.staged === true });
       return {

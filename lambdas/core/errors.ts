@@ -38,6 +38,20 @@ export class CycleBusyError extends MintError {
   }
 }
 
+/** The identity store refused to delete a service user for a reason Mint may not remove itself. */
+export class UserNotDeletedError extends MintError {
+  constructor(message: string) {
+    super('Mint.UserNotDeleted', message);
+  }
+}
+
+/** IAM refused a new user: the account is at its users-per-account quota. */
+export class UserQuotaReachedError extends MintError {
+  constructor(message: string) {
+    super('Mint.UserQuotaReached', message);
+  }
+}
+
 /** Short, secret-free description of any thrown value, for reports and logs. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) {

@@ -8,4 +8,6 @@ export const METRICS = {
   service: 'mint',
   appsFailed: 'AppsFailed',
   deletionsBlocked: 'DeletionsBlocked',
+  /** The account's IAM users as a percentage of its users-per-account quota; Mint warns from 90. */
+  userQuotaUsed: 'IamUserQuotaUsedPercent',
 } as const;

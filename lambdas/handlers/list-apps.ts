@@ -1,4 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { parseKioApps } from '../core/apps';
 import { cycleKeys } from '../core/cycle';
@@ -6,6 +7,8 @@ import { cycleSchema, parseEvent } from './events';
 import { getRuntime, logger, metrics, mintHandler } from './runtime';
 
 const REPORTED_INVALID = 20;
+/** Time ListApps keeps for itself after reading Kio: writing the snapshot and returning. */
+export const LIST_APPS_MARGIN_MS = 10_000;
 
 export interface ListAppsResult {
   key: string;
@@ -17,10 +20,18 @@ export interface ListAppsResult {
 }
 
 /** Reads Kio once, validates every app, and stores the snapshot the rest of the cycle works from. */
-export async function listApps(event: unknown): Promise<ListAppsResult> {
+export async function listApps(
+  event: unknown,
+  context?: Pick<Context, 'getRemainingTimeInMillis'>,
+): Promise<ListAppsResult> {
   const { cycle } = parseEvent(z.object({ cycle: cycleSchema }), event, 'ListApps');
   const runtime = getRuntime();
-  const parsed = parseKioApps(await runtime.fetchKio());
+  const parsed = parseKioApps(
+    await runtime.fetchKio(
+      // Kio's Retry-After is honoured only while it fits the step's time budget.
+      context ? () => context.getRemainingTimeInMillis() - LIST_APPS_MARGIN_MS : undefined,
+    ),
+  );
   for (const bad of parsed.invalid)
     logger.warn('skipping invalid Kio app', { app: bad.ref, reason: bad.reason });
   const key = cycleKeys.apps(cycle.id);

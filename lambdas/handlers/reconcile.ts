@@ -8,6 +8,7 @@ import { describeCyclePlan } from '../core/cycle-plan';
 import { planDueApps } from '../core/due';
 import { METRICS } from '../core/metrics';
 import { OWNERS_KEY } from '../core/owners';
+import { describeUserQuota, type UserQuota } from '../core/user-quota';
 import {
   type GrantChange,
   grantOwnerAccess,
@@ -52,6 +53,8 @@ export interface ReconcileResultRef {
     /** Why `_mint/owners.json` was not applied: then no grant changed. */
     ownersError?: string;
   };
+  /** The account's IAM users against its users-per-account quota; `warning` from 90 %. */
+  userQuota: UserQuota & { warning?: string };
   dryRun: boolean;
   /** A dry run's full plan (`_mint/cycles/<id>/plan.json`). */
   planKey?: string;
@@ -88,6 +91,8 @@ export async function reconcile(event: unknown): Promise<ReconcileResultRef> {
       users: result.plan.unmanaged.slice(0, REPORTED),
     });
   }
+  const quotaWarning = describeUserQuota(result.userQuota);
+  if (quotaWarning) logger.warn(quotaWarning, { ...result.userQuota });
   if (result.plan.deletionsBlocked) {
     logger.error('deletions blocked by the per-cycle cap; nothing was deleted', {
       ...result.plan.deletionsBlocked,
@@ -146,6 +151,7 @@ export async function reconcile(event: unknown): Promise<ReconcileResultRef> {
         revokePrevious: cycle.options.revokePrevious,
         grants: { changes: grants.changes, unreadable: grants.unreadable },
         ownersError: grants.ownersError,
+        userQuota: result.userQuota,
       }),
     );
   }
@@ -164,6 +170,7 @@ export async function reconcile(event: unknown): Promise<ReconcileResultRef> {
   metrics.addMetric('UsersDeleted', MetricUnit.Count, result.deleted.length);
   metrics.addMetric(METRICS.deletionsBlocked, MetricUnit.Count, result.plan.deletionsBlocked ? 1 : 0);
   metrics.addMetric('AppsDue', MetricUnit.Count, due.length);
+  metrics.addMetric(METRICS.userQuotaUsed, MetricUnit.Percent, result.userQuota.percent);
   metrics.addMetric('GrantsChanged', MetricUnit.Count, grants.changes.length);
   if (!grants.ownersError) metrics.addMetric('AppsUnreadable', MetricUnit.Count, grants.unreadable.length);
   return {
@@ -191,6 +198,7 @@ export async function reconcile(event: unknown): Promise<ReconcileResultRef> {
       unreadable: grants.unreadable.slice(0, REPORTED),
       ...(grants.ownersError ? { ownersError: grants.ownersError } : {}),
     },
+    userQuota: { ...result.userQuota, ...(quotaWarning ? { warning: quotaWarning } : {}) },
     dryRun: cycle.options.dryRun,
     ...(planKey ? { planKey } : {}),
   };

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { chunk, cycleKeys } from '../core/cycle';
 import type { DueApp } from '../core/due';
 import { METRICS } from '../core/metrics';
+import { userQuotaSchema } from '../core/user-quota';
 import type { AppOutcome } from '../services/rotate-app';
 import { type BatchRef, batchApps, batchRefSchema, cycleSchema, parseEvent } from './events';
 import { getRuntime, logger, metrics, mintHandler } from './runtime';
@@ -41,6 +42,7 @@ const eventSchema = z.object({
         ownersError: z.string().optional(),
       })
       .optional(),
+    userQuota: userQuotaSchema.extend({ warning: z.string().optional() }).optional(),
     dryRun: z.boolean(),
   }),
   /** RotateDueApps' results, one per batch in order: inline batches carry their outcomes. */

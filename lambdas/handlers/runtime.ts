@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { testAccessKey } from '../adapters/access-key-tester';
 import { awsClients } from '../adapters/aws-clients';
 import { BucketStore } from '../adapters/bucket-store';
@@ -23,7 +24,8 @@ export interface Runtime extends RotationPorts {
   identity: IdentityStore;
   bucket: BucketStore;
   cycles: CycleRegistry;
-  fetchKio(): Promise<string>;
+  /** `budgetMs`: how long the read may still take (the step's remaining time minus a margin). */
+  fetchKio(budgetMs?: () => number): Promise<string>;
 }
 
 let runtime: Runtime | undefined;
@@ -43,11 +45,12 @@ export function getRuntime(): Runtime {
     }),
     bucket: new BucketStore(awsClients.s3(), settings.bucket),
     cycles,
-    fetchKio: () => {
+    fetchKio: (budgetMs) => {
       if (!kioUrl) throw new Error('MINT_KIO_URL is not set; set the mint:kioUrl context value and redeploy');
       return fetchKioApps({
         baseUrl: kioUrl,
         retries: settings.kioRetries,
+        budgetMs,
         token: tokenSecret ? secretsManagerToken(awsClients.secrets(), tokenSecret) : undefined,
       });
     },
@@ -76,6 +79,6 @@ export function resetRuntime(replace: Partial<Runtime> = {}): void {
 }
 
 /** Wraps a step: structured logs with the Lambda context, metrics flushed as EMF after each call. */
-export function mintHandler<E, R>(step: (event: E) => Promise<R>) {
+export function mintHandler<E, R>(step: (event: E, context: Context) => Promise<R>) {
   return middy(step).use(injectLambdaContext(logger)).use(logMetrics(metrics));
 }

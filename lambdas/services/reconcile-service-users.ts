@@ -3,9 +3,10 @@ import type { IdentityStore } from '../adapters/identity-store';
 import { cycleKeys } from '../contracts/keys';
 import { assertBelievable, type ParsedApps } from '../core/apps';
 import { removedAppCredentialsKey } from '../core/credentials';
-import { describeError } from '../core/errors';
+import { describeError, UserQuotaReachedError } from '../core/errors';
 import { planReconcile, type ReconcilePlan } from '../core/reconcile-plan';
 import { appIdOf, type ServiceUser } from '../core/service-users';
+import { quotaReachedMessage, type UserQuota, userQuota } from '../core/user-quota';
 
 export interface ReconcileRequest {
   kio: ParsedApps;
@@ -31,6 +32,8 @@ export interface ReconcileResult {
   users: ManagedUser[];
   /** Every user Mint manages after reconciling, in or out of a manual run's scope: what status shows. */
   managed: ManagedUser[];
+  /** The account's users against IAM's users-per-account quota, as listed at the start. */
+  userQuota: UserQuota;
 }
 
 /**
@@ -43,6 +46,8 @@ export async function reconcileServiceUsers(
 ): Promise<ReconcileResult> {
   const existing = await ports.identity.listServiceUsers();
   assertBelievable(request.kio, existing.length);
+  const usage = await ports.identity.accountUsage();
+  const quota = userQuota(usage.users, usage.quota);
   const plan = planReconcile({
     apps: request.kio.apps,
     held: request.kio.held,
@@ -69,6 +74,7 @@ export async function reconcileServiceUsers(
     failures: [],
     users: [],
     managed: [],
+    userQuota: quota,
   };
   const byAppId = (a: ManagedUser, b: ManagedUser) => a.appId.localeCompare(b.appId);
   if (request.dryRun) {
@@ -89,7 +95,14 @@ export async function reconcileServiceUsers(
 
   for (const appId of plan.create) {
     await attempt(appId, 'create-user', async () => {
-      const user = await ports.identity.createServiceUser(appId, request.newUserTags?.(appId));
+      const user = await ports.identity
+        .createServiceUser(appId, request.newUserTags?.(appId))
+        .catch((error) => {
+          // At the quota IAM refuses every new user: say which quota, and what to do.
+          if (error instanceof Error && error.name === 'LimitExceededException')
+            throw new UserQuotaReachedError(quotaReachedMessage(quota, error.message));
+          throw error;
+        });
       activeUsers.set(appId, { ...user, appId });
       managed.set(appId, { ...user, appId });
       result.created.push(appId);

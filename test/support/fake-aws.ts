@@ -21,6 +21,44 @@ interface FakeUser {
   tags: Record<string, string>;
   keys: { id: string; secret: string }[];
   password?: string;
+  /** What else IAM lets anyone hang on a user; DeleteUser refuses while any of it remains. */
+  attachedPolicies: string[];
+  inlinePolicies: string[];
+  groups: string[];
+  mfaDevices: string[];
+  signingCertificates: string[];
+  sshPublicKeys: string[];
+  serviceCredentials: string[];
+}
+
+/**
+ * DeleteUser's refusals, in the order they are checked: the IAM API reference lists each item that must
+ * go before DeleteUser (password, access keys, signing certificates, SSH public keys, service-specific
+ * credentials, MFA devices, inline policies, attached managed policies, group memberships), and IAM
+ * answers `DeleteConflict` naming the first one left.
+ */
+const DELETE_CONFLICTS: [(user: FakeUser) => boolean, string][] = [
+  [(u) => u.password !== undefined, 'must delete login profile first'],
+  [(u) => u.keys.length > 0, 'must delete access keys first'],
+  [(u) => u.signingCertificates.length > 0, 'must delete signing certificates first'],
+  [(u) => u.sshPublicKeys.length > 0, 'must delete SSH public keys first'],
+  [(u) => u.serviceCredentials.length > 0, 'must delete service specific credentials first'],
+  [(u) => u.mfaDevices.length > 0, 'must delete MFA device first'],
+  [(u) => u.inlinePolicies.length > 0, 'must delete policies first'],
+  [(u) => u.attachedPolicies.length > 0, 'must detach all policies first'],
+  [(u) => u.groups.length > 0, 'must remove users from group first'],
+];
+
+/** One page of an IAM list: `MaxItems` (default 100, as IAM's) from the numeric `Marker`. */
+function iamPage<T>(items: readonly T[], input: Record<string, unknown>) {
+  const max = Number(input.MaxItems ?? 100);
+  const start = Number(input.Marker ?? 0);
+  const more = start + max < items.length;
+  return {
+    page: items.slice(start, start + max),
+    IsTruncated: more,
+    Marker: more ? String(start + max) : undefined,
+  };
 }
 
 export interface FakeAwsOptions {
@@ -33,7 +71,8 @@ export interface FakeAwsOptions {
 
 /**
  * A small stateful stand-in for IAM, S3 and STS behind aws-sdk-client-mock: enough of each API for
- * Mint's calls, with IAM's real limits (two keys per user, DeleteUser refuses while keys exist).
+ * Mint's calls, with IAM's real limits (two keys per user; DeleteUser refuses with DeleteConflict while
+ * anything is attached to the user, see `DELETE_CONFLICTS`).
  * `failNext(command, error)` injects one failure; `calls` counts operations.
  */
 export class FakeAws {
@@ -45,6 +84,8 @@ export class FakeAws {
   /** The current version's object tags, by key. */
   objectTags = new Map<string, Record<string, string>>();
   calls: string[] = [];
+  /** IAM's users-per-account quota: CreateUser fails with LimitExceeded once the account holds this many. */
+  usersQuota = 5000;
   private keySeq = 0;
   private injected: { command: string; error: Error; when?: (input: Record<string, unknown>) => boolean }[] =
     [];
@@ -103,6 +144,13 @@ export class FakeAws {
       boundary,
       tags,
       keys: [],
+      attachedPolicies: [],
+      inlinePolicies: [],
+      groups: [],
+      mfaDevices: [],
+      signingCertificates: [],
+      sshPublicKeys: [],
+      serviceCredentials: [],
     };
     this.users.set(userName, user);
     return user;
@@ -181,6 +229,11 @@ export class FakeAws {
     this.on(iam, IAM.CreateUserCommand, 'CreateUser', (input) => {
       if (this.users.has(String(input.UserName)))
         throw awsError('EntityAlreadyExistsException', `User with name ${input.UserName} already exists.`);
+      if (this.users.size >= this.usersQuota)
+        throw awsError(
+          'LimitExceededException',
+          `Cannot exceed quota for UsersPerAccount: ${this.usersQuota}`,
+        );
       const tags = Object.fromEntries(
         ((input.Tags ?? []) as IAM.Tag[]).map((t) => [t.Key ?? '', t.Value ?? '']),
       );
@@ -194,9 +247,107 @@ export class FakeAws {
     });
     this.on(iam, IAM.DeleteUserCommand, 'DeleteUser', (input) => {
       const user = this.user(input.UserName);
-      if (user.keys.length > 0 || user.password)
-        throw awsError('DeleteConflictException', 'Cannot delete entity, must delete access keys first.');
+      const conflict = DELETE_CONFLICTS.find(([holds]) => holds(user));
+      if (conflict) throw awsError('DeleteConflictException', `Cannot delete entity, ${conflict[1]}.`);
       this.users.delete(user.userName);
+      return {};
+    });
+    // What else hangs on a user: listed a page at a time, removed one by one.
+    const attachments = (
+      list: new (input: never) => unknown,
+      listName: string,
+      remove: new (input: never) => unknown,
+      removeName: string,
+      field: keyof Pick<
+        FakeUser,
+        | 'attachedPolicies'
+        | 'inlinePolicies'
+        | 'mfaDevices'
+        | 'signingCertificates'
+        | 'sshPublicKeys'
+        | 'serviceCredentials'
+      >,
+      idParam: string,
+      shape: (id: string) => [string, unknown],
+    ) => {
+      this.on(iam, list, listName, (input) => {
+        const { page, IsTruncated, Marker } = iamPage(this.user(input.UserName)[field], input);
+        const [member] = shape('');
+        return { [member]: page.map((id) => shape(id)[1]), IsTruncated, Marker };
+      });
+      this.on(iam, remove, removeName, (input) => {
+        const user = this.user(input.UserName);
+        const id = String(input[idParam]);
+        if (!user[field].includes(id)) throw awsError('NoSuchEntityException', `${id} cannot be found.`);
+        user[field] = user[field].filter((existing) => existing !== id);
+        return {};
+      });
+    };
+    attachments(
+      IAM.ListAttachedUserPoliciesCommand,
+      'ListAttachedUserPolicies',
+      IAM.DetachUserPolicyCommand,
+      'DetachUserPolicy',
+      'attachedPolicies',
+      'PolicyArn',
+      (arn) => ['AttachedPolicies', { PolicyArn: arn, PolicyName: arn.split('/').pop() }],
+    );
+    attachments(
+      IAM.ListUserPoliciesCommand,
+      'ListUserPolicies',
+      IAM.DeleteUserPolicyCommand,
+      'DeleteUserPolicy',
+      'inlinePolicies',
+      'PolicyName',
+      (name) => ['PolicyNames', name],
+    );
+    attachments(
+      IAM.ListMFADevicesCommand,
+      'ListMFADevices',
+      IAM.DeactivateMFADeviceCommand,
+      'DeactivateMFADevice',
+      'mfaDevices',
+      'SerialNumber',
+      (serial) => ['MFADevices', { SerialNumber: serial, EnableDate: new Date() }],
+    );
+    attachments(
+      IAM.ListSigningCertificatesCommand,
+      'ListSigningCertificates',
+      IAM.DeleteSigningCertificateCommand,
+      'DeleteSigningCertificate',
+      'signingCertificates',
+      'CertificateId',
+      (id) => ['Certificates', { CertificateId: id, Status: 'Active' }],
+    );
+    attachments(
+      IAM.ListSSHPublicKeysCommand,
+      'ListSSHPublicKeys',
+      IAM.DeleteSSHPublicKeyCommand,
+      'DeleteSSHPublicKey',
+      'sshPublicKeys',
+      'SSHPublicKeyId',
+      (id) => ['SSHPublicKeys', { SSHPublicKeyId: id, Status: 'Active' }],
+    );
+    attachments(
+      IAM.ListServiceSpecificCredentialsCommand,
+      'ListServiceSpecificCredentials',
+      IAM.DeleteServiceSpecificCredentialCommand,
+      'DeleteServiceSpecificCredential',
+      'serviceCredentials',
+      'ServiceSpecificCredentialId',
+      (id) => ['ServiceSpecificCredentials', { ServiceSpecificCredentialId: id, Status: 'Active' }],
+    );
+    this.on(iam, IAM.ListGroupsForUserCommand, 'ListGroupsForUser', (input) => {
+      const { page, IsTruncated, Marker } = iamPage(this.user(input.UserName).groups, input);
+      return {
+        Groups: page.map((name) => ({ GroupName: name, Arn: `arn:aws:iam::${this.account}:group/${name}` })),
+        IsTruncated,
+        Marker,
+      };
+    });
+    this.on(iam, IAM.RemoveUserFromGroupCommand, 'RemoveUserFromGroup', (input) => {
+      const user = this.user(input.UserName);
+      user.groups = user.groups.filter((group) => group !== input.GroupName);
       return {};
     });
     this.on(iam, IAM.PutUserPermissionsBoundaryCommand, 'PutUserPermissionsBoundary', (input) => {
@@ -258,6 +409,9 @@ export class FakeAws {
     this.on(iam, IAM.ListUserTagsCommand, 'ListUserTags', (input) => ({
       Tags: Object.entries(this.user(input.UserName).tags).map(([Key, Value]) => ({ Key, Value })),
       IsTruncated: false,
+    }));
+    this.on(iam, IAM.GetAccountSummaryCommand, 'GetAccountSummary', () => ({
+      SummaryMap: { Users: this.users.size, UsersQuota: this.usersQuota },
     }));
     this.on(iam, IAM.GetAccountPasswordPolicyCommand, 'GetAccountPasswordPolicy', () => {
       throw awsError(

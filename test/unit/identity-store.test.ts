@@ -73,4 +73,91 @@ describe('IamIdentityStore', () => {
     await store.passwordPolicy();
     expect(aws.calls.filter((c) => c === 'GetAccountPasswordPolicy')).toHaveLength(1);
   });
+
+  describe('a user carrying more than keys and a password (issue 13, case 9)', () => {
+    const hangEverything = (userName: string) => {
+      const user = aws.addUser(userName, { 'mint:app-id': userName });
+      user.attachedPolicies.push('arn:aws:iam::aws:policy/ReadOnlyAccess');
+      // More than one page of IAM's default 100.
+      user.inlinePolicies.push(...Array.from({ length: 120 }, (_, i) => `inline-${i}`));
+      user.mfaDevices.push(`arn:aws:iam::111111111111:mfa/${userName}`);
+      user.signingCertificates.push('CERT1');
+      user.sshPublicKeys.push('APKA1');
+      user.serviceCredentials.push('ACCA1');
+      return user;
+    };
+
+    it.each([
+      ['attachedPolicies', 'arn:aws:iam::aws:policy/ReadOnlyAccess', /must detach all policies first/],
+      ['inlinePolicies', 'inline', /must delete policies first/],
+      ['groups', 'Admins', /must remove users from group first/],
+      ['mfaDevices', 'arn:aws:iam::111111111111:mfa/orders', /must delete MFA device first/],
+      ['signingCertificates', 'CERT1', /must delete signing certificates first/],
+      ['sshPublicKeys', 'APKA1', /must delete SSH public keys first/],
+      ['serviceCredentials', 'ACCA1', /must delete service specific credentials first/],
+    ] as const)(
+      'the double refuses DeleteUser as IAM does while the user has %s',
+      async (field, id, message) => {
+        aws.addUser('orders', {})[field].push(id);
+        const iam = new IAM.IAMClient({ region: 'eu-central-1' });
+        await expect(iam.send(new IAM.DeleteUserCommand({ UserName: 'orders' }))).rejects.toMatchObject({
+          name: 'DeleteConflictException',
+          message: expect.stringMatching(message),
+        });
+      },
+    );
+
+    it('costs no listing when nothing else hangs on the user', async () => {
+      aws.addUser('orders', {});
+      await store.deleteServiceUser('orders');
+      expect(aws.calls).toEqual(['ListAccessKeys', 'DeleteLoginProfile', 'DeleteUser']);
+    });
+
+    it('removes every page of what IAM may hang on the user, then deletes it', async () => {
+      hangEverything('orders');
+      await store.createAccessKey('orders');
+      await store.deleteServiceUser('orders');
+      expect(aws.users.has('orders')).toBe(false);
+      expect(aws.calls.filter((c) => c === 'ListUserPolicies')).toHaveLength(2);
+      expect(aws.calls.filter((c) => c === 'DeleteUserPolicy')).toHaveLength(120);
+      expect(aws.calls).toEqual(
+        expect.arrayContaining([
+          'DetachUserPolicy',
+          'DeactivateMFADevice',
+          'DeleteSigningCertificate',
+          'DeleteSSHPublicKey',
+          'DeleteServiceSpecificCredential',
+          'ListGroupsForUser',
+        ]),
+      );
+      expect(aws.calls.filter((c) => c === 'DeleteUser')).toHaveLength(2);
+    });
+
+    it('reports a group member as not deleted, naming the group and what to do, and never leaves a group', async () => {
+      const user = hangEverything('orders');
+      user.groups.push('Admins');
+      await expect(store.deleteServiceUser('orders')).rejects.toMatchObject({
+        name: 'Mint.UserNotDeleted',
+        message: expect.stringMatching(/member of group\(s\) Admins.*remove-user-from-group/),
+      });
+      expect(aws.users.get('orders')).toMatchObject({
+        groups: ['Admins'],
+        inlinePolicies: [],
+        mfaDevices: [],
+      });
+      expect(aws.calls).not.toContain('RemoveUserFromGroup');
+    });
+
+    it('reports a conflict that remains after the clean-up', async () => {
+      hangEverything('orders');
+      aws.failNext(
+        'DeleteUser',
+        Object.assign(new Error('Cannot delete entity, must delete something new first.'), {
+          name: 'DeleteConflictException',
+        }),
+        () => aws.calls.filter((c) => c === 'DeleteUser').length > 1,
+      );
+      await expect(store.deleteServiceUser('orders')).rejects.toThrow(/still refuses.*something new/);
+    });
+  });
 });

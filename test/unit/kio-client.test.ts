@@ -1,4 +1,4 @@
-import { fetchKioApps } from '../../lambdas/adapters/kio-client';
+import { fetchKioApps, parseRetryAfter } from '../../lambdas/adapters/kio-client';
 import { KioUnusableError } from '../../lambdas/core/errors';
 
 type Answer = Response | Error;
@@ -67,5 +67,68 @@ describe('fetchKioApps', () => {
     const { impl, requests } = fakeFetch([new Response('no', { status: 401 })]);
     await expect(fetchKioApps({ ...base, fetchImpl: impl })).rejects.toThrow(/HTTP 401/);
     expect(requests).toHaveLength(1);
+  });
+
+  describe("Retry-After within the step's time budget (issue 13, case 11)", () => {
+    const throttled = (retryAfter: string) =>
+      new Response('slow down', { status: 429, headers: { 'retry-after': retryAfter } });
+
+    it('fails fast with Mint.KioUnusable naming the Retry-After when the wait does not fit', async () => {
+      const { impl, requests } = fakeFetch([throttled('30')]);
+      const attempt = fetchKioApps({ ...base, fetchImpl: impl, budgetMs: () => 20_000 });
+      await expect(attempt).rejects.toMatchObject({ name: 'Mint.KioUnusable' });
+      await expect(
+        fetchKioApps({ ...base, fetchImpl: fakeFetch([throttled('30')]).impl, budgetMs: () => 20_000 }),
+      ).rejects.toThrow(
+        /throttling.*HTTP 429 with Retry-After: 30 \(30 s\), more than ListApps has left \(20 s\)/,
+      );
+      expect(requests).toHaveLength(1);
+      expect(sleeps).toEqual([]);
+    });
+
+    it('waits as Kio asks while the budget allows, then stops before the budget runs out', async () => {
+      // The budget shrinks as time passes: 110 s (a 2-minute function less its margin).
+      let elapsed = 0;
+      const sleep = async (ms: number) => {
+        sleeps.push(ms);
+        elapsed += ms;
+      };
+      const { impl, requests } = fakeFetch([
+        throttled('30'),
+        throttled('30'),
+        throttled('30'),
+        throttled('30'),
+      ]);
+      const attempt = fetchKioApps({ ...base, sleep, fetchImpl: impl, budgetMs: () => 110_000 - elapsed });
+      await expect(attempt).rejects.toThrow(/Retry-After: 30 .*more than ListApps has left \(20 s\)/);
+      expect(sleeps).toEqual([30_000, 30_000, 30_000]);
+      expect(requests).toHaveLength(4);
+    });
+
+    it('honours a Retry-After that fits, in seconds or as an HTTP date', async () => {
+      const { impl } = fakeFetch([throttled('30'), new Response('[]', { status: 200 })]);
+      await expect(fetchKioApps({ ...base, fetchImpl: impl, budgetMs: () => 100_000 })).resolves.toBe('[]');
+      expect(sleeps).toEqual([30_000]);
+      expect(
+        parseRetryAfter(new Date(Date.UTC(2030, 0, 1, 0, 0, 45)).toUTCString(), Date.UTC(2030, 0, 1)),
+      ).toBe(45_000);
+      expect(parseRetryAfter('soon')).toBeUndefined();
+    });
+
+    it('without a budget, a Retry-After longer than a minute is treated as an outage', async () => {
+      const { impl } = fakeFetch([throttled('3600')]);
+      await expect(fetchKioApps({ ...base, fetchImpl: impl })).rejects.toThrow(/Retry-After: 3600/);
+      expect(sleeps).toEqual([]);
+    });
+
+    it('bounds each request by what is left of the budget', async () => {
+      const signals: AbortSignal[] = [];
+      const impl = (async (_url: string, init?: RequestInit) => {
+        if (init?.signal) signals.push(init.signal);
+        return new Response('[]', { status: 200 });
+      }) as unknown as typeof fetch;
+      await fetchKioApps({ ...base, fetchImpl: impl, budgetMs: () => 0 }).catch(() => undefined);
+      expect(signals).toHaveLength(0);
+    });
   });
 });

@@ -118,12 +118,21 @@ describe('authorization: every call allowed by what Mint deploys, and nothing mo
     expectNoRefusals();
   });
 
-  it('dry run, boundary repair, owner change, and deletion of removed apps with every version', async () => {
+  it('dry run, boundary repair, owner change, and deletion of removed apps (every version, and what was hung on the user)', async () => {
     kio.setApps([kioApp('orders'), kioApp('legacy'), kioApp('moved')]);
     await runCycle(definition);
     expect((await runCycle(definition, { dryRun: true })).status).toBe('SUCCEEDED');
     user('orders').boundary = 'arn:aws:iam::111111111111:policy/something-else';
     aws.objects.set(cycleKeys.pending('legacy'), [{ body: '{}', version: 1 }]);
+    // Hung on by hand: IAM refuses DeleteUser (DeleteConflict) until each is gone.
+    Object.assign(user('legacy'), {
+      attachedPolicies: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
+      inlinePolicies: ['debugging'],
+      mfaDevices: ['arn:aws:iam::111111111111:mfa/legacy'],
+      signingCertificates: ['CERT1'],
+      sshPublicKeys: ['APKA1'],
+      serviceCredentials: ['ACCA1'],
+    });
     kio.setApps([kioApp('orders'), kioApp('legacy', false), kioApp('moved', true, 'team-b')]);
     aws.objects.set(OWNERS_KEY, [
       {
@@ -152,6 +161,15 @@ describe('authorization: every call allowed by what Mint deploys, and nothing mo
     const capped = await runCycle(definition);
     expect(JSON.stringify(capped.events)).toMatch(/Mint.DeletionsBlocked/);
     expect(aws.users.size).toBe(12);
+    expectNoRefusals();
+  });
+
+  it("near IAM's users-per-account quota: reads the account's real quota, and still serves every app", async () => {
+    // People and other tools count against the same account quota as Mint's users.
+    for (let i = 0; i < 4500; i++) aws.addUser(`person-${i}`, {}, '/people/');
+    kio.setApps([kioApp('orders')]);
+    expect((await runCycle(definition)).status).toBe('SUCCEEDED');
+    expect(aws.calls).toContain('GetAccountSummary');
     expectNoRefusals();
   });
 

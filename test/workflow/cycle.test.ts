@@ -398,6 +398,7 @@ describe('the synthesized rotation cycle, executed locally', () => {
       due: [],
       grantChanges: [],
       unreadableApps: [],
+      userQuota: { users: 2, quota: 5000, percent: 0, state: 'ok' },
     });
   });
 

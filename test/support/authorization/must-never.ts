@@ -63,6 +63,15 @@ export const MUST_NEVER: readonly MustNever[] = [
         ]),
   },
   {
+    what: "remove any user from a group: IAM authorizes it on the group, so it cannot be limited to Mint's users",
+    requests: (d) =>
+      ['Admins', 'mint/Readers'].map((group) => ({
+        action: 'iam:RemoveUserFromGroup',
+        resource: `arn:aws:iam::${d.names.account}:group/${group}`,
+        context: {},
+      })),
+  },
+  {
     what: 'create keys or passwords for, or delete, a user Mint does not manage (nested path, or no mint:app-id)',
     requests: (d) =>
       ['iam:CreateAccessKey', 'iam:CreateLoginProfile', 'iam:UpdateLoginProfile', 'iam:DeleteUser'].flatMap(

@@ -226,6 +226,31 @@ const IAM: Record<string, Mapper> = {
   UpdateLoginProfile: onUser('iam:UpdateLoginProfile'),
   DeleteLoginProfile: onUser('iam:DeleteLoginProfile'),
   ListUserTags: onUser('iam:ListUserTags'),
+  // What IAM may hang on a user (DeleteUser refuses while any remains): each listed and removed on the
+  // user, except group membership, which IAM authorizes on the group.
+  ListAttachedUserPolicies: onUser('iam:ListAttachedUserPolicies'),
+  DetachUserPolicy: onUser('iam:DetachUserPolicy', (input) => ({ 'iam:PolicyARN': str(input.PolicyArn) })),
+  ListUserPolicies: onUser('iam:ListUserPolicies'),
+  DeleteUserPolicy: onUser('iam:DeleteUserPolicy'),
+  ListMFADevices: onUser('iam:ListMFADevices'),
+  DeactivateMFADevice: onUser('iam:DeactivateMFADevice'),
+  ListSigningCertificates: onUser('iam:ListSigningCertificates'),
+  DeleteSigningCertificate: onUser('iam:DeleteSigningCertificate'),
+  ListSSHPublicKeys: onUser('iam:ListSSHPublicKeys'),
+  DeleteSSHPublicKey: onUser('iam:DeleteSSHPublicKey'),
+  ListServiceSpecificCredentials: onUser('iam:ListServiceSpecificCredentials'),
+  DeleteServiceSpecificCredential: onUser('iam:DeleteServiceSpecificCredential'),
+  ListGroupsForUser: onUser('iam:ListGroupsForUser'),
+  // A group's ARN carries its path, which the request does not: a group at the root path.
+  RemoveUserFromGroup: (input, world) => [
+    {
+      action: 'iam:RemoveUserFromGroup',
+      resource: `arn:aws:iam::${world.account}:group/${str(input.GroupName)}`,
+      context: {},
+    },
+  ],
+  // No resource-level permissions: the account's entity counts and quotas.
+  GetAccountSummary: () => [{ action: 'iam:GetAccountSummary', resource: '*', context: {} }],
 };
 
 // --- the rest -----------------------------------------------------------------------------------------

@@ -1,0 +1,56 @@
+import * as z from 'zod';
+
+/**
+ * IAM's users-per-account quota: 5,000 by default. At the quota every CreateUser fails with
+ * LimitExceeded, cycle after cycle, so Mint warns well before: at 90 %.
+ */
+export const IAM_USERS_QUOTA = 5000;
+export const USER_QUOTA_WARNING = 0.9;
+
+export const userQuotaSchema = z.object({
+  /** Users in the whole account (every path), not only Mint's. */
+  users: z.number().int().nonnegative(),
+  quota: z.number().int().positive(),
+  percent: z.number().nonnegative(),
+  state: z.enum(['ok', 'warning', 'full']),
+});
+export type UserQuota = z.infer<typeof userQuotaSchema>;
+
+export function userQuota(users: number, quota: number): UserQuota {
+  const percent = Math.floor((users / quota) * 1000) / 10;
+  const state = users >= quota ? 'full' : users >= Math.ceil(quota * USER_QUOTA_WARNING) ? 'warning' : 'ok';
+  return { users, quota, percent, state };
+}
+
+/**
+ * Whether the account's real quota is worth a call (iam:GetAccountSummary): only when the users counted
+ * come near the default quota. The quota can only be raised, so below 90 % of 5,000 the answer could not
+ * change the verdict, and the idle cycle keeps its call count.
+ */
+export function quotaNeedsLooking(accountUsers: number): boolean {
+  return accountUsers >= Math.ceil(IAM_USERS_QUOTA * USER_QUOTA_WARNING);
+}
+
+const n = (value: number) => value.toLocaleString('en-US');
+
+/** The quota by name, as the README and AWS's quota page call it. */
+export function quotaName(quota: Pick<UserQuota, 'quota'>): string {
+  return `IAM users per account (${n(quota.quota)})`;
+}
+
+const WHAT_TO_DO =
+  'Remove unused IAM users in this account, or request a quota increase (Service Quotas, IAM, "Users per account").';
+
+/** A line for logs, `mint status` and `mint plan`; undefined while the account is well below the quota. */
+export function describeUserQuota(quota: UserQuota): string | undefined {
+  if (quota.state === 'ok') return undefined;
+  const usage = `${n(quota.users)} of ${n(quota.quota)} users (${quota.percent} %)`;
+  return quota.state === 'full'
+    ? `${quotaName(quota)} reached: ${usage}; IAM refuses every new app's user. ${WHAT_TO_DO}`
+    : `${quotaName(quota)} nearly reached: ${usage}; at the quota new apps get no user. ${WHAT_TO_DO}`;
+}
+
+/** Why CreateUser failed with LimitExceeded, naming the quota and what to do. */
+export function quotaReachedMessage(quota: UserQuota, upstream: string): string {
+  return `${quotaName(quota)} reached (IAM: LimitExceeded: ${upstream}). ${WHAT_TO_DO}`;
+}
