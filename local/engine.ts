@@ -1,5 +1,4 @@
 import './polyfills';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { CreatePolicyCommand, IAMClient, ListPoliciesCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
@@ -8,6 +7,9 @@ import { resetAwsClients } from '../lambdas/adapters/aws-clients';
 import { resetRuntime } from '../lambdas/handlers/runtime';
 import { STATE } from '../lib/rotation-workflow';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type ReferencedResource } from './stack';
+import { currentTask } from './task-context';
+
+export { currentTask };
 
 const fakeContext = {
   functionName: 'mint-local',
@@ -21,12 +23,6 @@ const fakeContext = {
 } as unknown as Context;
 
 export type EventLog = Record<string, unknown>;
-
-/**
- * The workflow state whose handler is running, for every AWS call it makes (through awaits and SDK
- * middleware): the authorization tier evaluates each call as the function of that state.
- */
-export const currentTask = new AsyncLocalStorage<string>();
 
 /** The state machine ARN the local engine puts in each execution's context. */
 export const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:Mint`;
@@ -63,7 +59,7 @@ export async function runCycle(
   resetAwsClients();
   resetRuntime(options.now ? { now: options.now } : {});
   const load = (state: string, m: { handler: LambdaHandler }) => (event: unknown) =>
-    currentTask.run(state, () => m.handler(event, fakeContext) as Promise<never>);
+    currentTask.run({ state }, () => m.handler(event, fakeContext) as Promise<never>);
   const rotate = await import('../lambdas/handlers/rotate-batch');
   const report = await import('../lambdas/handlers/report');
   const handlers = {

@@ -4,6 +4,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import { currentTask } from '../../local/task-context';
 import type { SdkCall, Service } from './authorization/sdk-permissions';
 
 /** An error shaped like the SDK's service exceptions (name = AWS error code). */
@@ -61,6 +62,17 @@ function iamPage<T>(items: readonly T[], input: Record<string, unknown>) {
   };
 }
 
+/**
+ * A process killed at one call: the call is applied (or not), and the invocation making it dies, so
+ * none of its later calls reach AWS (it cannot even record that it failed).
+ */
+export interface KillRule {
+  command: string;
+  when?: (input: Record<string, unknown>) => boolean;
+  /** Whether the call took effect before the process died (its reply was lost). */
+  applied: boolean;
+}
+
 export interface FakeAwsOptions {
   /**
    * Decides, before the call has any effect, whether AWS would authorize it; throws the error AWS would
@@ -109,6 +121,14 @@ export class FakeAws {
 
   restore(): void {
     for (const stub of [this.iam, this.s3, this.sts, this.sfn, this.secrets]) stub.restore();
+  }
+
+  private kill?: KillRule;
+  private killed = new WeakSet<object>();
+
+  /** Kills the invocation that makes the next matching call (see KillRule); once. */
+  killAt(rule: KillRule): void {
+    this.kill = rule;
   }
 
   failNext(command: string, error: Error, when?: (input: Record<string, unknown>) => boolean): void {
@@ -178,6 +198,15 @@ export class FakeAws {
       this.calls.push(name);
       // The mock hands out the client of the latest call: take this call's before any await.
       const client = getClient();
+      const invocation = currentTask.getStore();
+      if (invocation && this.killed.has(invocation)) throw awsError('Killed', 'the process was killed');
+      const kill = this.kill;
+      if (invocation && kill && kill.command === name && (!kill.when || kill.when(input))) {
+        this.kill = undefined;
+        this.killed.add(invocation);
+        if (kill.applied) await fn(input, () => client);
+        throw awsError('Killed', 'the process was killed');
+      }
       if (this.options.authorize) {
         await this.options.authorize({ service: this.serviceOf(stub), operation: name, input }, this);
       }

@@ -84,7 +84,7 @@ export function enforcingFakeAws(
   const deployed = authorizer.template;
   const aws: FakeAws = new FakeAws({
     authorize: async (call, fake) => {
-      const state = currentTask.getStore();
+      const state = currentTask.getStore()?.state;
       if (state === undefined) return;
       const fn = functions[state];
       if (!fn) throw new Error(`state ${state} invokes no Lambda function in the definition`);
