@@ -14,6 +14,10 @@ export interface CliContext {
   /** Whether stderr is a terminal, where a progress line can be redrawn in place. */
   interactive: boolean;
   pollMs: number;
+  /** How long `run --wait`, `redrive --wait` and `plan` follow an execution before they stop waiting. */
+  timeoutMs: number;
+  /** AWS_ENDPOINT_URL when it is a local emulator (moto), where executions may never run. */
+  localEndpoint?: string;
   sleep(ms: number): Promise<void>;
   now(): Date;
 }

@@ -1,7 +1,10 @@
 import { operatorPolicy, policyActions } from '../lambdas/core/access-policies';
 
-/** Exit codes: scripts and on-call alike branch on them. */
-export const EXIT = { ok: 0, failures: 1, usage: 2 } as const;
+/**
+ * Exit codes: scripts and on-call alike branch on them. `waitTimedOut`: a waiting command (`run --wait`,
+ * `redrive --wait`, `plan`) stopped waiting at its `--timeout`; the execution itself goes on.
+ */
+export const EXIT = { ok: 0, failures: 1, usage: 2, waitTimedOut: 3 } as const;
 
 /** The command line or the setup is wrong: exit 2, with what to do instead. */
 export class CliError extends Error {

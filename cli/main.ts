@@ -11,15 +11,19 @@ import { planCommand, redriveCommand, runCommand } from './run';
 import { statusCommand } from './status';
 import { resolveTargets } from './targets';
 
+/** How long waiting commands follow an execution by default: most cycles end in minutes. */
+export const DEFAULT_TIMEOUT = '30m';
+
 export const USAGE = `Usage: mint <command> [options]
 
 Commands:
   status [APP]            latest cycles, the latest cycle's failures, every app (failing first)
-  run [--app ID ...] [--force] [--revoke-previous] [--dry-run] [--wait]
+  run [--app ID ...] [--force] [--revoke-previous] [--dry-run] [--wait [--timeout D]]
                           start a cycle; --wait follows it to the end
-  redrive [EXECUTION]     re-run only what failed in the latest failed cycle, or the one named
+  redrive [EXECUTION] [--wait [--timeout D]]
+                          re-run only what failed in the latest failed cycle, or the one named
                           (a cycle id from 'mint status' or an execution ARN); --wait follows it
-  plan [--app ID ...] [--force]
+  plan [--app ID ...] [--force] [--timeout D]
                           a dry run: prints what a cycle would create, delete, re-grant and rotate,
                           changes nothing
   access-policy --app ID [--app ID ...]
@@ -32,11 +36,17 @@ Options (environment variable in brackets):
   --key-arn ARN                instead of reading the stack output KeyArn (access-policy)   [MINT_KEY_ARN]
   --region REGION              the stack's region                                           [AWS_REGION]
   --cycles N                   how many cycles 'status' lists, default 5
+  --timeout D                  how long run --wait, redrive --wait and plan follow an execution,
+                               default ${DEFAULT_TIMEOUT} (90s, 15m, 2h); then they stop waiting (exit 3),
+                               the execution goes on. Against a local endpoint (AWS_ENDPOINT_URL),
+                               an execution still in its first state after 60s is moto's, which
+                               never runs executions: they stop then (exit 3)
   --json                       machine-readable output on stdout
   -h, --help                   show this help
 
 AWS credentials come from the standard chain (AWS_PROFILE, SSO, environment, instance role).
-Exit codes: 0 ok, 1 failures present (a failed cycle or app), 2 usage, setup or access error.
+Exit codes: 0 ok, 1 failures present (a failed cycle or app), 2 usage, setup or access error,
+3 stopped waiting (--timeout, or moto) while the execution still runs.
 Emergency (a leaked credential): mint run --app ID --force --revoke-previous --wait`;
 
 const COMMANDS = ['status', 'run', 'redrive', 'plan', 'access-policy'] as const;
@@ -70,6 +80,7 @@ function parse(argv: string[]) {
       'revoke-previous': { type: 'boolean' },
       'dry-run': { type: 'boolean' },
       wait: { type: 'boolean' },
+      timeout: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -85,6 +96,7 @@ const ONLY = {
   'revoke-previous': ['run'],
   'dry-run': ['run'],
   wait: ['run', 'redrive'],
+  timeout: ['run', 'redrive', 'plan'],
 } as const satisfies Partial<Record<keyof Parsed['values'], readonly Command[]>>;
 
 function checkFlags(command: Command, parsed: Parsed): void {
@@ -97,6 +109,9 @@ function checkFlags(command: Command, parsed: Parsed): void {
         `--${flag} does not apply to 'mint ${command}' (only to ${commands.map((c) => `'mint ${c}'`).join(', ')})`,
       );
     }
+  }
+  if (parsed.values.timeout !== undefined && command !== 'plan' && parsed.values.wait !== true) {
+    throw new CliError(`--timeout is how long to wait: it needs --wait with 'mint ${command}'`);
   }
   const maxPositionals = command === 'status' || command === 'redrive' ? 2 : 1;
   if (parsed.positionals.length > maxPositionals) {
@@ -111,6 +126,29 @@ function cycleCount(text: string | undefined): number {
     throw new CliError(`--cycles ${text}: expected a whole number from 1 to 100`);
   }
   return count;
+}
+
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** `--timeout`: `90s`, `15m`, `2h`. */
+export function parseTimeout(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)([smh])$/.exec(text.trim());
+  const ms = match?.[1] && match[2] ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : 0;
+  if (!(ms >= 1000)) {
+    throw new CliError(`--timeout ${text}: expected a duration of at least 1s, such as 90s, 15m or 2h`);
+  }
+  return ms;
+}
+
+/** AWS_ENDPOINT_URL(_SFN) when it points somewhere other than AWS: a local emulator such as moto. */
+function localEndpoint(env: Record<string, string | undefined>): string | undefined {
+  const endpoint = env.AWS_ENDPOINT_URL_SFN || env.AWS_ENDPOINT_URL;
+  if (!endpoint) return undefined;
+  try {
+    return /(^|\.)amazonaws\.com(\.cn)?$/.test(new URL(endpoint).hostname) ? undefined : endpoint;
+  } catch {
+    return endpoint;
+  }
 }
 
 /** Runs one `mint` command; resolves to its exit code and never throws. */
@@ -135,6 +173,8 @@ export async function runMint(argv: string[], io: CliIo): Promise<number> {
     const cmd = command as Command;
     checkFlags(cmd, parsed);
     const { values, positionals } = parsed;
+    const timeoutMs = parseTimeout(values.timeout ?? DEFAULT_TIMEOUT);
+    const emulator = localEndpoint(io.env);
     const region = values.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
     const config = { ...clientConfig(io.env), ...(region ? { region } : {}) };
     const targets = await resolveTargets(
@@ -160,6 +200,8 @@ export async function runMint(argv: string[], io: CliIo): Promise<number> {
       err: (text) => io.err(text),
       interactive: io.interactive,
       pollMs: io.pollMs ?? 2000,
+      timeoutMs,
+      ...(emulator ? { localEndpoint: emulator } : {}),
       sleep: io.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
       now: io.now ?? (() => new Date()),
     };

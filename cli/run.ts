@@ -1,4 +1,5 @@
 import { ListExecutionsCommand, RedriveExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { cycleKeys } from '../lambdas/core/cycle';
 import type { CyclePlan } from '../lambdas/core/cycle-plan';
 import { parseRunInput, type RunOptions } from '../lambdas/core/run-input';
 import { STATE } from '../lib/workflow-states';
@@ -49,12 +50,31 @@ async function start(ctx: CliContext, input: RunOptions): Promise<{ arn: string;
 }
 
 /**
- * Polls the execution until it stops, with a progress line on stderr: redrawn in place on a terminal,
- * one line per new state otherwise (CI logs).
+ * How long a local endpoint's execution may sit in the first state it was seen in before the wait
+ * stops: Mint's first states take about a second, while moto records an execution and never runs it.
  */
-export async function follow(ctx: CliContext, arn: string, redrivenAt?: Date): Promise<ExecutionState> {
+export const LOCAL_STUCK_MS = 60_000;
+
+const MINT_STATES: ReadonlySet<string> = new Set(Object.values(STATE));
+
+/** Where a followed execution was when the wait stopped, and why. */
+export interface FollowResult {
+  state: ExecutionState;
+  /** Set when the wait ended before the execution did: at the timeout, or on moto (never runs it). */
+  stopped?: { waitedMs: number; onMoto: boolean };
+}
+
+/**
+ * Polls the execution until it stops, with a progress line on stderr: redrawn in place on a terminal,
+ * one line per new state otherwise (CI logs). Gives up after `ctx.timeoutMs`, or after
+ * LOCAL_STUCK_MS when a local endpoint's execution never leaves its first state (moto's).
+ */
+export async function follow(ctx: CliContext, arn: string, redrivenAt?: Date): Promise<FollowResult> {
   let shown = '';
-  for (;;) {
+  const began = ctx.now().getTime();
+  let firstStep: string | undefined;
+  let left = false;
+  for (let poll = 0; ; poll++) {
     const state = await describeExecution(ctx.sfn, arn);
     // Right after a redrive, a read may still return the stop of the run being redriven.
     const stale = redrivenAt !== undefined && state.stoppedAt !== undefined && state.stoppedAt < redrivenAt;
@@ -62,14 +82,55 @@ export async function follow(ctx: CliContext, arn: string, redrivenAt?: Date): P
     const line = `${state.status}${state.step ? ` at ${state.step}` : ''}${elapsed ? ` (${elapsed})` : ''}`;
     if (!stale && state.status !== 'RUNNING' && state.status !== 'PENDING_REDRIVE') {
       if (ctx.interactive && shown) ctx.err('\n');
-      return state;
+      return { state };
     }
+    if (poll === 0) firstStep = state.step;
+    else if (state.step !== firstStep) left = true;
     if (ctx.interactive) ctx.err(`\r${line.padEnd(shown.length)}`);
     else if (!shown.startsWith(`${state.status}${state.step ? ` at ${state.step}` : ''}`))
       ctx.err(`${line}\n`);
     shown = line;
-    await ctx.sleep(ctx.pollMs);
+    const waitedMs = ctx.now().getTime() - began;
+    const onMoto = ctx.localEndpoint !== undefined && !left && state.status === 'RUNNING';
+    if (waitedMs >= ctx.timeoutMs || (onMoto && waitedMs >= LOCAL_STUCK_MS)) {
+      if (ctx.interactive) ctx.err('\n');
+      return { state, stopped: { waitedMs, onMoto } };
+    }
+    await ctx.sleep(Math.min(ctx.pollMs, ctx.timeoutMs - waitedMs));
   }
+}
+
+/**
+ * The wait ended, the execution did not: says where it is, why the CLI stopped and how to follow it,
+ * and exits EXIT.waitTimedOut (3), so a script can tell "still running" from a failure.
+ */
+function stoppedWaiting(
+  ctx: CliContext,
+  what: 'cycle' | 'dry run',
+  id: string,
+  arn: string,
+  state: ExecutionState,
+  stopped: { waitedMs: number; onMoto: boolean },
+): number {
+  const where = `${what} ${id} still ${state.status}${state.step ? ` at ${state.step}` : ''} after ${formatDuration(stopped.waitedMs)}`;
+  const message = stopped.onMoto
+    ? `${where}, its first state${
+        state.step && !MINT_STATES.has(state.step) ? ` (not a state of Mint's workflow)` : ''
+      }, against the local endpoint ${ctx.localEndpoint}: this is moto's Step Functions, which records executions but never runs them, so the wait stopped. Run cycles with 'npm run local' instead; 'npx mint status' works against its moto.`
+    : `${where} (--timeout); the ${what} goes on: follow it with 'npx mint status' or in the Step Functions console${
+        what === 'dry run' ? `; its plan will be s3://${ctx.bucket.bucket}/${cycleKeys.plan(id)}` : ''
+      }. Wait longer with --timeout, such as --timeout 1h.`;
+  if (ctx.json) {
+    printJson(ctx, {
+      cycle: id,
+      executionArn: arn,
+      status: state.status,
+      ...(state.step ? { step: state.step } : {}),
+      waitStopped: { afterMs: stopped.waitedMs, reason: stopped.onMoto ? 'moto' : 'timeout' },
+    });
+  }
+  ctx.err(`mint: ${message}\n`);
+  return EXIT.waitTimedOut;
 }
 
 /** A cycle that found another one running ends at once, successfully, having done nothing. */
@@ -127,7 +188,9 @@ export async function runCommand(ctx: CliContext, request: RunRequest, wait: boo
     return EXIT.ok;
   }
   ctx.err(`Started cycle ${id}\n`);
-  return finish(ctx, id, arn, await follow(ctx, arn));
+  const followed = await follow(ctx, arn);
+  if (followed.stopped) return stoppedWaiting(ctx, 'cycle', id, arn, followed.state, followed.stopped);
+  return finish(ctx, id, arn, followed.state);
 }
 
 /** The plan as tables: what a cycle would create, delete, repair and rotate, and why. */
@@ -180,7 +243,9 @@ export function formatPlan(plan: CyclePlan): string {
 export async function planCommand(ctx: CliContext, request: Omit<RunRequest, 'dryRun'>): Promise<number> {
   const { arn, id } = await start(ctx, runInput({ ...request, dryRun: true }));
   ctx.err(`Started dry run ${id}\n`);
-  const state = await follow(ctx, arn);
+  const followed = await follow(ctx, arn);
+  if (followed.stopped) return stoppedWaiting(ctx, 'dry run', id, arn, followed.state, followed.stopped);
+  const { state } = followed;
   assertNotSkipped(id, state);
   const plan = await readPlan(ctx.bucket, id);
   if (!plan) {
@@ -240,5 +305,8 @@ export async function redriveCommand(
     return EXIT.ok;
   }
   ctx.err(`Redriving cycle ${target.id}\n`);
-  return finish(ctx, target.id, target.arn, await follow(ctx, target.arn, redriven.redriveDate ?? ctx.now()));
+  const followed = await follow(ctx, target.arn, redriven.redriveDate ?? ctx.now());
+  if (followed.stopped)
+    return stoppedWaiting(ctx, 'cycle', target.id, target.arn, followed.state, followed.stopped);
+  return finish(ctx, target.id, target.arn, followed.state);
 }

@@ -3,6 +3,7 @@ import { join, relative, resolve } from 'node:path';
 import { awsClients } from '../lambdas/adapters/aws-clients';
 import { BucketStore } from '../lambdas/adapters/bucket-store';
 import { OWNERS_KEY } from '../lambdas/core/owners';
+import { EmulatorUnsupportedError } from './emulator';
 import type { CycleRun } from './engine';
 import { takeInventory } from './inventory';
 import { type LocalMint, startLocalMint } from './local-mint';
@@ -64,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     mint = await startLocalMint({ kioUrl: args.kioUrl, apps, endpoint: args.endpoint });
   } catch (error) {
-    if (error instanceof MotoMissingError) {
+    if (error instanceof MotoMissingError || error instanceof EmulatorUnsupportedError) {
       complain(error.message);
       return 2;
     }

@@ -118,7 +118,10 @@ export async function provisionResource(resource: ReferencedResource): Promise<s
       await s3.send(
         new CreateBucketCommand({
           Bucket: bucket,
-          CreateBucketConfiguration: { LocationConstraint: region as never },
+          // us-east-1 is S3's default location: naming it is an error there (InvalidLocationConstraint).
+          ...(region === 'us-east-1'
+            ? {}
+            : { CreateBucketConfiguration: { LocationConstraint: region as never } }),
         }),
       );
     } catch (error) {

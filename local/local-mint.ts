@@ -1,5 +1,6 @@
 import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { Template } from 'aws-cdk-lib/assertions';
+import { assertUserPermissionsBoundaries } from './emulator';
 import { type CycleRun, provisionResource, type RunCycleOptions, runCycle } from './engine';
 import { type KioStub, startKioStub } from './kio-stub';
 import { resetMoto, startMoto } from './moto';
@@ -70,7 +71,8 @@ export function assertLocalEndpoint(endpoint: string): void {
 /**
  * Everything a Mint cycle needs on one machine: AWS (a moto server, or the endpoint given), Kio (a stub,
  * or the URL given), the synthesized definition and the Lambda environment the stack would deploy with,
- * its bucket and boundary created in the local account. The guard against concurrent cycles is off: it
+ * its bucket and boundary created in the local account, and the endpoint checked for the IAM user
+ * permissions boundaries Mint needs (an EmulatorUnsupportedError otherwise). The guard against concurrent cycles is off: it
  * asks Step Functions, which does not exist here, and each local cycle runs to completion anyway.
  */
 export async function startLocalMint(options: LocalMintOptions = {}): Promise<LocalMint> {
@@ -124,6 +126,7 @@ export async function startLocalMint(options: LocalMintOptions = {}): Promise<Lo
     };
     await provision();
     const env = lambdaEnvironment(template, (resource) => resolved.get(resource.logicalId) ?? '');
+    if (env.MINT_BOUNDARY_ARN) await assertUserPermissionsBoundaries(env.MINT_BOUNDARY_ARN, endpoint);
     Object.assign(process.env, env, { MINT_CYCLE_GUARD: 'off' }, options.env);
     const definition = renderDefinition(template);
     return {

@@ -26,10 +26,16 @@ export interface MotoServer {
  * collide; the chosen port is read from the server's own startup line.
  */
 export async function startMoto(
-  options: { python?: string; startupTimeoutMs?: number } = {},
+  options: {
+    python?: string;
+    startupTimeoutMs?: number;
+    /** `python3 -m moto.server` as it comes, without the user boundaries (tests of other emulators). */
+    plain?: boolean;
+  } = {},
 ): Promise<MotoServer> {
   const python = options.python ?? process.env.MOTO_PYTHON ?? 'python3';
-  const child = spawn(python, [MOTO_LAUNCHER, '-H', '127.0.0.1', '-p', '0'], {
+  const launcher = options.plain ? ['-m', 'moto.server'] : [MOTO_LAUNCHER];
+  const child = spawn(python, [...launcher, '-H', '127.0.0.1', '-p', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stop = () => stopProcess(child);

@@ -27,7 +27,9 @@ Options:
   -h, --help         show this help
 
 Environment:
-  AWS_ENDPOINT_URL   use this running endpoint (moto, or another local AWS emulator); no moto is started
+  AWS_ENDPOINT_URL   use this running endpoint; no moto is started. It must keep IAM user permissions
+                     boundaries (checked at set-up, exit 2 otherwise): plain moto_server does not,
+                     python3 local/moto_server.py -H 127.0.0.1 -p 5000 does
   MOTO_PYTHON        the Python that has moto installed (default: python3)`;
 
 export interface LocalArgs {

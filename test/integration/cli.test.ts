@@ -74,6 +74,14 @@ describe('mint CLI against the local runner on moto', () => {
     expect(status.stdout).toMatch(/state:\s+ok/);
   });
 
+  it("stops waiting for a plan at --timeout and says moto's Step Functions never runs it (exit 3)", async () => {
+    const plan = await cli('plan', '--timeout', '3s');
+    expect(plan.code).toBe(3);
+    expect(plan.stderr).toMatch(
+      /mint: dry run manual-\S+ still RUNNING at A State after \ds, its first state \(not a state of Mint's workflow\), against the local endpoint http:\/\/127\.0\.0\.1:\d+: this is moto's Step Functions, which records executions but never runs them/,
+    );
+  });
+
   it('exits 2 with the reason when the bucket does not exist', async () => {
     const missing = await cli('status', '--bucket', 'no-such-bucket');
     expect(missing.code).toBe(2);

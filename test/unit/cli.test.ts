@@ -5,6 +5,7 @@ import {
   ListExecutionsCommand,
   RedriveExecutionCommand,
   StartExecutionCommand,
+  StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runMint } from '../../cli/main';
@@ -450,6 +451,110 @@ describe('mint CLI', () => {
       expect(err).toMatch(
         /ExecutionNotRedrivable: Execution is older than 14 days\. Start a new cycle instead: 'mint run'/,
       );
+    });
+  });
+
+  describe('waiting has a limit (--timeout)', () => {
+    const MOTO = 'http://127.0.0.1:5000';
+    /** The CLI on a virtual clock: each poll's sleep moves it forward, as real time would. */
+    const waiting = (env: Record<string, string>, ...argv: string[]) => {
+      let clock = at(2).getTime();
+      return runMint(argv, {
+        out: (text) => out.push(text),
+        err: (text) => {
+          err += text;
+        },
+        interactive: false,
+        env: { AWS_REGION: 'eu-west-1', ...env },
+        pollMs: 2000,
+        sleep: async (ms) => {
+          clock += ms;
+          // A real turn of the event loop: a wait that never ends fails at jest's timeout, not hangs.
+          await new Promise((resolve) => setImmediate(resolve));
+        },
+        now: () => new Date(clock),
+      });
+    };
+    const starts = () =>
+      aws.sfn
+        .on(StartExecutionCommand)
+        .callsFake((input: { name: string }) => ({ executionArn: execArn(input.name), startDate: at(0) }));
+
+    it('run --wait stops at --timeout while the cycle stays RUNNING, says why and exits 3', async () => {
+      starts();
+      progress({ status: 'RUNNING', step: STATE.listApps }, { status: 'RUNNING', step: STATE.reconcile });
+      expect(await waiting({}, 'run', '--wait', '--timeout', '15m', ...TARGETS)).toBe(3);
+      expect(err).toMatch(
+        /mint: cycle manual-\S+ still RUNNING at ReconcileServiceUsers after 15m 0s \(--timeout\); the cycle goes on: follow it with 'npx mint status' or in the Step Functions console\. Wait longer with --timeout/,
+      );
+      expect(err).not.toMatch(/moto/);
+      // Polled every 2 s for 15 minutes, then no more: the execution is left running, nothing is read.
+      expect(aws.sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(451);
+      expect(aws.sfn.commandCalls(StopExecutionCommand)).toHaveLength(0);
+      expect(stdout()).toBe('');
+    });
+
+    it('waits 30 minutes by default, and --json prints where the cycle was', async () => {
+      starts();
+      progress({ status: 'RUNNING', step: STATE.rotateDueApps });
+      expect(await waiting({}, 'run', '--wait', '--json', ...TARGETS)).toBe(3);
+      expect(err).toMatch(/still RUNNING at RotateDueApps after 30m 0s \(--timeout\)/);
+      expect(JSON.parse(stdout())).toMatchObject({
+        status: 'RUNNING',
+        step: STATE.rotateDueApps,
+        waitStopped: { afterMs: 30 * 60_000, reason: 'timeout' },
+      });
+    });
+
+    it('redrive --wait stops at --timeout too', async () => {
+      aws.sfn.on(RedriveExecutionCommand).resolves({ redriveDate: at(2) });
+      progress({ status: 'RUNNING', step: STATE.retryFailedApps });
+      expect(await waiting({}, 'redrive', 'cycle-2', '--wait', '--timeout', '90s', ...TARGETS)).toBe(3);
+      expect(err).toMatch(/mint: cycle cycle-2 still RUNNING at RetryFailedApps after 1m 30s \(--timeout\)/);
+    });
+
+    it("plan against moto (a local endpoint, stuck in its first state) stops after a minute and says it is moto's", async () => {
+      starts();
+      // moto's canned history: a state Mint's workflow does not have, and the execution never moves.
+      progress({ status: 'RUNNING', step: 'A State' });
+      expect(await waiting({ AWS_ENDPOINT_URL: MOTO }, 'plan', ...TARGETS)).toBe(3);
+      expect(err).toMatch(
+        /mint: dry run manual-\S+ still RUNNING at A State after 1m 0s, its first state \(not a state of Mint's workflow\), against the local endpoint http:\/\/127\.0\.0\.1:5000: this is moto's Step Functions, which records executions but never runs them/,
+      );
+      expect(err).toContain("Run cycles with 'npm run local' instead");
+      expect(aws.s3.calls()).toHaveLength(0);
+    });
+
+    it('plan stops at --timeout with where its plan will be, when it is not moto', async () => {
+      starts();
+      progress({ status: 'RUNNING', step: STATE.listApps });
+      expect(await waiting({}, 'plan', '--timeout', '2m', ...TARGETS)).toBe(3);
+      expect(err).toMatch(
+        /dry run (manual-\S+) still RUNNING at ListApps after 2m 0s \(--timeout\); the dry run goes on: .*its plan will be s3:\/\/mint-secrets\/_mint\/cycles\/manual-\S+\/plan\.json/,
+      );
+    });
+
+    it('a local endpoint whose execution moves on is followed to the end, not taken for moto', async () => {
+      starts();
+      // 38 s in StartCycle, then 80 s in ReconcileServiceUsers: past the minute, but it moved on.
+      progress(
+        ...Array.from({ length: 20 }, () => ({ status: 'RUNNING', step: STATE.startCycle })),
+        ...Array.from({ length: 40 }, () => ({ status: 'RUNNING', step: STATE.reconcile })),
+        { status: 'SUCCEEDED', step: STATE.done },
+      );
+      expect(await waiting({ AWS_ENDPOINT_URL: MOTO }, 'run', '--wait', ...TARGETS)).toBe(0);
+      expect(stdout()).toMatch(/Cycle manual-\S+ SUCCEEDED/);
+    });
+
+    it('refuses a bad --timeout, or --timeout without --wait, before starting anything (exit 2)', async () => {
+      starts();
+      expect(await waiting({}, 'run', '--timeout', '15m', ...TARGETS)).toBe(2);
+      expect(err).toMatch(/--timeout is how long to wait: it needs --wait with 'mint run'/);
+      expect(await waiting({}, 'plan', '--timeout', 'soon', ...TARGETS)).toBe(2);
+      expect(err).toMatch(/--timeout soon: expected a duration of at least 1s, such as 90s, 15m or 2h/);
+      expect(await waiting({}, 'status', '--timeout', '1m', ...TARGETS)).toBe(2);
+      expect(err).toMatch(/--timeout does not apply to 'mint status'/);
+      expect(aws.sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
     });
   });
 
