@@ -4,7 +4,7 @@ import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-
 import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { resetAwsClients } from '../lambdas/adapters/aws-clients';
-import { resetRuntime } from '../lambdas/handlers/runtime';
+import { type Runtime, resetRuntime } from '../lambdas/handlers/runtime';
 import { STATE } from '../lib/rotation-workflow';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type ReferencedResource } from './stack';
 import { currentTask } from './task-context';
@@ -42,6 +42,8 @@ export interface RunCycleOptions {
   name?: string;
   /** The clock the handlers see: the local runner moves it forward to make rotations due. */
   now?: () => Date;
+  /** Other parts of the handlers' runtime to replace (tests: a key test that does not wait). */
+  runtime?: Partial<Runtime>;
 }
 
 /**
@@ -57,7 +59,7 @@ export async function runCycle(
 ): Promise<CycleRun> {
   const name = options.name ?? `cycle-${Date.now()}`;
   resetAwsClients();
-  resetRuntime(options.now ? { now: options.now } : {});
+  resetRuntime({ ...options.runtime, ...(options.now ? { now: options.now } : {}) });
   const load = (state: string, m: { handler: LambdaHandler }) => (event: unknown) =>
     currentTask.run({ state }, () => m.handler(event, fakeContext) as Promise<never>);
   const rotate = await import('../lambdas/handlers/rotate-batch');

@@ -1,0 +1,147 @@
+import { testAccessKey } from '../../lambdas/adapters/access-key-tester';
+import { credentialsKey, cycleKeys } from '../../lambdas/contracts/keys';
+import { TAG } from '../../lambdas/core/service-users';
+import type { Runtime } from '../../lambdas/handlers/runtime';
+import type { Authorizer } from '../support/authorization/authorizer';
+import { awsError, type FakeAws } from '../support/fake-aws';
+import {
+  enforcingFakeAws,
+  lambdaEnv,
+  refusals,
+  renderDefinition,
+  runCycle,
+  startKioStub,
+  synthMint,
+} from '../support/workflow-harness';
+
+/**
+ * The fault matrix: every AWS call of one app's rotation × a process killed before the call took
+ * effect, killed after it took effect (its reply lost), an error thrown for the whole cycle, and one
+ * throttled call. Whatever happened, one clean cycle later the app is served by working credentials,
+ * with at most two keys, no orphan key and no stage (no staged secret, no lease) left; the app next to
+ * it is served throughout.
+ */
+const APP = 'orders';
+const DAY = 86_400_000;
+type Input = Record<string, unknown>;
+const tagKeys = (input: Input) => ((input.Tags ?? []) as { Key: string }[]).map((t) => t.Key);
+
+const STEPS: {
+  step: string;
+  command: string;
+  when: (input: Input) => boolean;
+  due: 'rotation' | 'retirement';
+}[] = [
+  { step: 'read keys', command: 'ListAccessKeys', when: (i) => i.UserName === APP, due: 'rotation' },
+  {
+    step: 'read published',
+    command: 'GetObject',
+    when: (i) => i.Key === credentialsKey(APP),
+    due: 'rotation',
+  },
+  {
+    step: 'take lease',
+    command: 'PutObject',
+    when: (i) => i.Key === cycleKeys.pending(APP) && i.IfNoneMatch === '*',
+    due: 'rotation',
+  },
+  { step: 'password policy', command: 'GetAccountPasswordPolicy', when: () => true, due: 'rotation' },
+  { step: 'create key', command: 'CreateAccessKey', when: (i) => i.UserName === APP, due: 'rotation' },
+  {
+    step: 'stage',
+    command: 'PutObject',
+    when: (i) => i.Key === cycleKeys.pending(APP) && i.IfNoneMatch === undefined && i.IfMatch === undefined,
+    due: 'rotation',
+  },
+  { step: 'test key', command: 'GetCallerIdentity', when: () => true, due: 'rotation' },
+  { step: 'set password', command: 'UpdateLoginProfile', when: (i) => i.UserName === APP, due: 'rotation' },
+  { step: 'publish', command: 'PutObject', when: (i) => i.Key === credentialsKey(APP), due: 'rotation' },
+  {
+    step: 'record',
+    command: 'TagUser',
+    when: (i) => i.UserName === APP && tagKeys(i).includes(TAG.previousKeyId),
+    due: 'rotation',
+  },
+  {
+    step: 'clear stage',
+    command: 'DeleteObject',
+    when: (i) => i.Key === cycleKeys.pending(APP),
+    due: 'rotation',
+  },
+  {
+    step: 'retire previous key',
+    command: 'DeleteAccessKey',
+    when: (i) => i.UserName === APP,
+    due: 'retirement',
+  },
+];
+const MODES = ['killed before', 'killed after', 'thrown', 'throttled'] as const;
+
+describe('the fault matrix: every rotation step × killed / thrown / throttled', () => {
+  const { template } = synthMint();
+  const definition = renderDefinition(template);
+  let aws: FakeAws;
+  let authorizer: Authorizer;
+  let kio: Awaited<ReturnType<typeof startKioStub>>;
+  const savedEnv = { ...process.env };
+  let writeSpy: jest.SpyInstance;
+  // IAM propagates a new key in seconds; here it works at once, so the test need not wait between tries.
+  const runtime: Partial<Runtime> = {
+    testAccessKey: (key, arn) => testAccessKey(key, arn, { attempts: 2, firstDelayMs: 1, maxDelayMs: 1 }),
+  };
+
+  beforeAll(async () => {
+    kio = await startKioStub();
+  });
+  afterAll(() => kio.close());
+  beforeEach(() => {
+    ({ aws, authorizer } = enforcingFakeAws(template, definition));
+    Object.assign(process.env, lambdaEnv(kio.url));
+    writeSpy = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  });
+  afterEach(() => {
+    writeSpy.mockRestore();
+    aws.restore();
+    process.env = { ...savedEnv };
+    expect(refusals(authorizer)).toEqual([]);
+  });
+
+  const cycle = (offsetMs: number) =>
+    runCycle(definition, {}, { now: () => new Date(Date.now() + offsetMs), runtime });
+  const published = (appId: string) => JSON.parse(aws.object(credentialsKey(appId)) ?? 'null');
+  const expectHealthy = (appId: string) => {
+    const doc = published(appId);
+    const user = aws.users.get(appId);
+    // Booleans, so a failure never prints a secret.
+    expect(user?.keys.some((k) => k.id === doc?.client_id && k.secret === doc?.client_secret)).toBe(true);
+    expect(user?.password === doc?.application_password).toBe(true);
+    const keys = user?.keys.map((k) => k.id) ?? [];
+    expect(keys.length).toBeLessThanOrEqual(2);
+    for (const key of keys) expect([doc.client_id, user?.tags[TAG.previousKeyId]]).toContain(key);
+    expect(aws.object(cycleKeys.pending(appId))).toBeUndefined();
+  };
+
+  const cases = STEPS.flatMap((s) => MODES.map((mode) => ({ ...s, mode })));
+  it.each(cases)('$step, $mode: healthy after one clean cycle', async ({ command, when, due, mode }) => {
+    kio.setApps([APP, 'billing'].map((id) => ({ id, team_id: 'team-a', name: id, active: true })));
+    expect((await cycle(0)).status).toBe('SUCCEEDED');
+    let offset = 31 * DAY; // key and password due
+    if (due === 'retirement') {
+      expect((await cycle(offset)).status).toBe('SUCCEEDED');
+      offset += 2 * DAY; // the previous key's grace has passed
+    }
+    const before = aws.calls.length;
+    if (mode === 'killed before' || mode === 'killed after')
+      aws.killAt({ command, when, applied: mode === 'killed after' });
+    else if (mode === 'thrown')
+      for (let i = 0; i < 40; i++) aws.failNext(command, awsError('ServiceFailure'), when);
+    else aws.failNext(command, awsError('Throttling', 'Rate exceeded'), when);
+    await cycle(offset);
+    aws.clearFailures();
+    // The fault was really met.
+    expect(aws.calls.slice(before)).toContain(command);
+    expect((await cycle(offset + 3_600_000)).status).toBe('SUCCEEDED');
+    expectHealthy(APP);
+    expectHealthy('billing');
+  });
+});
