@@ -216,16 +216,7 @@ export class RotationWorkflow extends Construct {
     retryFailedApps.itemProcessor(retryBatch);
 
     const done = new sfn.Succeed(this, STATE.done);
-    const usersReconciled = new sfn.Choice(this, STATE.usersReconciled)
-      .when(
-        sfn.Condition.numberGreaterThan('$.report.reconcileFailures', 0),
-        new sfn.Fail(this, STATE.usersNotReconciled, {
-          error: 'Mint.ServiceUsersNotReconciled',
-          // A plain path, not States.Format: the message is built by Report, where it is tested, and the
-          // local engine (aws-local-stepfunctions) does not evaluate intrinsics in CausePath.
-          causePath: '$.report.reconcileCause',
-        }),
-      )
+    const deletionsCapped = new sfn.Choice(this, STATE.deletionsCapped)
       .when(
         sfn.Condition.booleanEquals('$.report.deletionsBlocked', true),
         new sfn.Fail(this, STATE.deletionsBlocked, {
@@ -235,6 +226,30 @@ export class RotationWorkflow extends Construct {
         }),
       )
       .otherwise(done);
+    // Users that could not be created, repaired, deleted or granted are taken again here, and only they;
+    // when they still fail the execution fails in this task, so a console redrive re-runs exactly it.
+    const retryServiceUsers = invoke(
+      STATE.retryServiceUsers,
+      this.functions.reconcile,
+      {
+        phase: 'retry',
+        cycle,
+        apps: sfn.JsonPath.objectAt('$.apps'),
+        failedApps: sfn.JsonPath.listAt('$.reconcile.failedApps'),
+        ownersFailed: sfn.JsonPath.objectAt('$.reconcile.ownersFailed'),
+      },
+      sfn.JsonPath.DISCARD,
+    ).addRetry({
+      errors: ['Mint.ServiceUsersNotReconciled'],
+      interval: Duration.seconds(20),
+      backoffRate: 2,
+      maxAttempts: 2,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    retryServiceUsers.next(deletionsCapped);
+    const usersReconciled = new sfn.Choice(this, STATE.usersReconciled)
+      .when(sfn.Condition.numberGreaterThan('$.report.reconcileFailures', 0), retryServiceUsers)
+      .otherwise(deletionsCapped);
     // Only after a successful retry pass (a failed one ends the execution, and a redrive comes back here):
     // the cycle report then says which apps recovered, not just that they failed at first.
     const recordRetry = invoke(

@@ -14,7 +14,8 @@ export const STATE = {
   retryBatch: 'RetryBatch',
   recordRetry: 'RecordRetry',
   usersReconciled: 'ServiceUsersReconciled?',
-  usersNotReconciled: 'ServiceUsersNotReconciled',
+  retryServiceUsers: 'RetryServiceUsers',
+  deletionsCapped: 'DeletionsCapped?',
   deletionsBlocked: 'DeletionsBlocked',
   done: 'CycleComplete',
 } as const;

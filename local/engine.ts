@@ -68,6 +68,7 @@ export async function runCycle(
     [STATE.startCycle]: load(STATE.startCycle, await import('../lambdas/handlers/start-cycle')),
     [STATE.listApps]: load(STATE.listApps, await import('../lambdas/handlers/list-apps')),
     [STATE.reconcile]: load(STATE.reconcile, await import('../lambdas/handlers/reconcile')),
+    [STATE.retryServiceUsers]: load(STATE.retryServiceUsers, await import('../lambdas/handlers/reconcile')),
     [STATE.rotateBatch]: load(STATE.rotateBatch, rotate),
     [STATE.retryBatch]: load(STATE.retryBatch, rotate),
     [STATE.report]: load(STATE.report, report),
@@ -76,7 +77,10 @@ export async function runCycle(
   const started = performance.now();
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
   const execution = machine.run(input as never, {
-    overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides: { [STATE.retryBatch]: 0 } },
+    overrides: {
+      taskResourceLocalHandlers: handlers,
+      retryIntervalOverrides: { [STATE.retryBatch]: 0, [STATE.retryServiceUsers]: 0 },
+    },
     context: {
       Execution: {
         Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:Mint:${name}`,

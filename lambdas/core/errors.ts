@@ -61,3 +61,10 @@ export function describeError(error: unknown): string {
   }
   return String(error);
 }
+
+/** Service users or access grants could not be reconciled, even on the retry: redrive retries them. */
+export class ServiceUsersNotReconciledError extends MintError {
+  constructor(message: string) {
+    super('Mint.ServiceUsersNotReconciled', message);
+  }
+}

@@ -18,6 +18,7 @@ import {
 import { reconcileServiceUsers } from '../services/reconcile-service-users';
 import { writeStatusIfChanged } from '../services/write-status';
 import { appsRefSchema, type BatchRef, cycleSchema, parseEvent } from './events';
+import { retryFailedServiceUsers } from './retry-service-users';
 import { getRuntime, logger, metrics, mintHandler } from './runtime';
 
 const REPORTED = 20;
@@ -44,6 +45,10 @@ export interface ReconcileResultRef {
   heldCount: number;
   failureCount: number;
   failures: { appId: string; step: string; error: string }[];
+  /** Every app that failed (up to 1,000): what RetryServiceUsers, and a redrive of it, takes again. */
+  failedApps: string[];
+  /** `_mint/owners.json` could not be applied. */
+  ownersFailed: boolean;
   /** Reader accounts changed this cycle, and active apps no account outside Mint's can read. */
   grants: {
     changed: number;
@@ -191,6 +196,8 @@ export async function reconcile(event: unknown): Promise<ReconcileResultRef> {
     heldCount: result.plan.held.length,
     failureCount: failures.length,
     failures: failures.slice(0, REPORTED),
+    failedApps: [...new Set(failures.map((f) => f.appId).filter((id) => id !== OWNERS_KEY))].slice(0, 1000),
+    ownersFailed: grants.ownersError !== undefined,
     grants: {
       changed: grants.changes.length,
       changes: grants.changes.slice(0, REPORTED),
@@ -204,4 +211,10 @@ export async function reconcile(event: unknown): Promise<ReconcileResultRef> {
   };
 }
 
-export const handler = mintHandler(reconcile);
+/** The same function serves RetryServiceUsers (same permissions, same code): `phase` tells them apart. */
+export const handler = mintHandler(
+  (event: unknown): Promise<ReconcileResultRef | { retried: number }> =>
+    (event as { phase?: unknown } | null)?.phase === 'retry'
+      ? retryFailedServiceUsers(event)
+      : reconcile(event),
+);

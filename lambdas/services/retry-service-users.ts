@@ -1,0 +1,43 @@
+import type { BucketStore } from '../adapters/bucket-store';
+import type { IdentityStore } from '../adapters/identity-store';
+import type { ParsedApps } from '../core/apps';
+import { OWNERS_KEY } from '../core/owners';
+import { grantOwnerAccess, newUserReaderTags, readOwnerMapping } from './grant-owner-access';
+import { reconcileServiceUsers } from './reconcile-service-users';
+
+export interface RetryServiceUsersRequest {
+  kio: ParsedApps;
+  failedApps: readonly string[];
+  ownersFailed: boolean;
+  boundaryArn: string;
+  maxDeletions: number;
+}
+
+/**
+ * Reconciles only the apps that failed (the same plan, narrowed to them: nothing else is created or
+ * deleted, however old the snapshot), and re-applies the owner mapping when it had failed. Returns
+ * what still fails.
+ */
+export async function retryServiceUsers(
+  ports: { identity: IdentityStore; bucket: BucketStore; now(): Date },
+  request: RetryServiceUsersRequest,
+): Promise<{ appId: string; step: string; error: string }[]> {
+  const owners = await readOwnerMapping(ports.bucket);
+  const result = await reconcileServiceUsers(ports, {
+    kio: request.kio,
+    boundaryArn: request.boundaryArn,
+    maxDeletions: request.maxDeletions,
+    onlyApps: request.failedApps,
+    dryRun: false,
+    newUserTags: newUserReaderTags(owners, request.kio.apps),
+  });
+  const active = new Set(request.kio.apps.filter((app) => app.active).map((app) => app.id));
+  // A failed mapping is re-applied to every app; otherwise only the failed apps' grants are retried.
+  const users = request.ownersFailed ? result.managed.filter((user) => active.has(user.appId)) : result.users;
+  const grants = await grantOwnerAccess(ports, { apps: request.kio.apps, users, owners, dryRun: false });
+  return [
+    ...result.failures,
+    ...grants.failures,
+    ...(grants.ownersError ? [{ appId: OWNERS_KEY, step: 'read-owners', error: grants.ownersError }] : []),
+  ];
+}
