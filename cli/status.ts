@@ -174,6 +174,11 @@ export function formatAppStatus(view: StatusView, appId: string): string {
     `password rotated:  ${formatTime(entry?.passwordRotatedAt)}`,
     `key rotated:       ${formatTime(entry?.keyRotatedAt)}`,
     `last failure:      ${entry?.lastFailure ? `${formatTime(entry.lastFailure.at)} at ${entry.lastFailure.step}` : '-'}`,
+    ...(entry?.unfinishedRotationSince
+      ? [
+          `unfinished:        a rotation since ${formatTime(entry.unfinishedRotationSince)} (its password may be set but not yet published); the next cycle finishes it first`,
+        ]
+      : []),
     ...(entry?.lastFailure ? [`  error:           ${entry.lastFailure.error}`] : []),
   ];
   if (view.latestReport) {

@@ -24,6 +24,11 @@ const appStatusSchema = z.object({
   consecutiveFailures: z.number(),
   /** The latest failure, also after the app recovered: when, at which step, the error without secrets. */
   lastFailure: failureSchema.optional(),
+  /**
+   * A rotation was left unfinished (a crash or a failure; its password may already be set in IAM but
+   * not yet published) or is running: since when. This cycle finishes or clears it first.
+   */
+  unfinishedRotationSince: z.string().optional(),
 });
 
 export const statusDocumentSchema = z.object({
@@ -49,6 +54,8 @@ export function buildStatusDocument(input: {
   failures: readonly { appId: string; step: string; error: string }[];
   cycle: string;
   now: Date;
+  /** Apps with a stage under `_mint/pending/`, and when it was written. */
+  unfinished?: ReadonlyMap<string, string>;
 }): StatusDocument {
   const apps = new Map<string, AppStatus>();
   for (const user of input.users) {
@@ -63,6 +70,9 @@ export function buildStatusDocument(input: {
       readers: readersFromTag(user.tags[READERS_TAG]),
       consecutiveFailures: marks.consecutiveFailures,
       ...(marks.lastFailure ? { lastFailure: marks.lastFailure } : {}),
+      ...(input.unfinished?.has(user.appId)
+        ? { unfinishedRotationSince: input.unfinished.get(user.appId) }
+        : {}),
     });
   }
   for (const failure of input.failures) {

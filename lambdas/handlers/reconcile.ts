@@ -122,6 +122,15 @@ export async function reconcile(event: unknown): Promise<ReconcileResultRef> {
       apps: grants.unreadable.slice(0, REPORTED),
     });
   }
+  // One listing finds every unfinished rotation (a crash, a failure): repaired now, due or not, and
+  // shown in the status until then.
+  const stages = new Map(
+    (await runtime.bucket.listKeys(cycleKeys.pendingFolder)).flatMap(({ key, lastModified }) => {
+      const appId = stagedAppId(key);
+      return appId ? [[appId, lastModified] as const] : [];
+    }),
+  );
+  const staged = new Set(stages.keys());
   if (!cycle.options.dryRun) {
     // Every app's state as of this cycle's start: the previous cycles' attempts, counted on the users.
     const granted = new Map(users.map((user) => [user.appId, user.tags]));
@@ -132,14 +141,11 @@ export async function reconcile(event: unknown): Promise<ReconcileResultRef> {
         failures: [...result.failures, ...grants.failures],
         cycle: cycle.id,
         now: runtime.now(),
+        unfinished: stages,
       }),
     );
   }
 
-  // One listing finds every unfinished rotation (a crash, a failure): repaired now, due or not.
-  const staged = new Set(
-    (await runtime.bucket.listKeys(cycleKeys.pendingFolder)).flatMap(({ key }) => stagedAppId(key) ?? []),
-  );
   const due = planDueApps(users, settings.policy, runtime.now(), {
     staged,
     force: cycle.options.force,

@@ -1,4 +1,4 @@
-import { credentialsKey, cycleKeys } from '../../lambdas/contracts/keys';
+import { credentialsKey, cycleKeys, STATUS_KEY } from '../../lambdas/contracts/keys';
 import { TAG } from '../../lambdas/core/service-users';
 import type { Authorizer } from '../support/authorization/authorizer';
 import { awsError, type FakeAws } from '../support/fake-aws';
@@ -74,6 +74,15 @@ describe('unfinished rotations', () => {
     expect(run.status).toBe('SUCCEEDED');
     expectHealthy('orders');
     expectHealthy('billing');
+    // The status written at that cycle's start showed the unfinished rotation; the next one does not.
+    const status = () => JSON.parse(aws.object(STATUS_KEY) ?? '{"apps":[]}').apps;
+    const orders = () => status().find((a: { appId: string }) => a.appId === 'orders');
+    expect(orders().unfinishedRotationSince).toEqual(expect.any(String));
+    expect(
+      status().find((a: { appId: string }) => a.appId === 'billing').unfinishedRotationSince,
+    ).toBeUndefined();
+    await runCycle(definition);
+    expect(orders().unfinishedRotationSince).toBeUndefined();
   });
 
   it('deletes the orphan key of a process killed between creating a key and staging it, in the next cycle', async () => {
