@@ -204,6 +204,11 @@ export function formatPlan(plan: CyclePlan): string {
         ]
       : []),
     `Boundaries to repair (${plan.repairBoundaries.length}): ${plan.repairBoundaries.join(', ') || '-'}`,
+    ...((plan.heldUsers ?? []).length > 0
+      ? [
+          `Users kept, neither rotated nor deleted, because an invalid, repeated or id-less Kio entry could be their app's: ${(plan.heldUsers ?? []).join(', ')}`,
+        ]
+      : []),
     ...(plan.unmanagedUsers.length > 0
       ? [`Users under Mint's path without a mint:app-id tag (left alone): ${plan.unmanagedUsers.join(', ')}`]
       : []),

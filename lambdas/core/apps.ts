@@ -48,6 +48,11 @@ export interface ParsedApps {
   held: string[];
   /** Entries that carry an id at all, valid or not. None while users exist makes the answer unusable. */
   readable: number;
+  /**
+   * Entries whose id is missing or is no app id (`PIERONE`): they could stand for any app, so no user
+   * goes merely for not being mentioned while there is one.
+   */
+  unidentified?: number;
   /** Kio sent an empty body or an empty list: only believable when Mint has no users yet. */
   empty: boolean;
 }
@@ -65,6 +70,7 @@ export const parsedAppsSchema: z.ZodType<ParsedApps> = z.object({
   invalid: z.array(z.object({ ref: z.string(), reason: z.string() })),
   held: z.array(z.string()),
   readable: z.number().int().nonnegative(),
+  unidentified: z.number().int().nonnegative().optional(),
   empty: z.boolean(),
 });
 
@@ -73,7 +79,7 @@ export const parsedAppsSchema: z.ZodType<ParsedApps> = z.object({
  * a body that is not a list of apps throws, because acting on it could delete every user.
  */
 export function parseKioApps(body: string): ParsedApps {
-  if (body.trim() === '') return { apps: [], invalid: [], held: [], readable: 0, empty: true };
+  if (body.trim() === '') return { apps: [], invalid: [], held: [], readable: 0, unidentified: 0, empty: true };
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -123,9 +129,11 @@ export function validateApps(items: readonly unknown[]): Omit<ParsedApps, 'empty
   const firstValid = new Map<string, KioApp>();
   const seen = new Set<string>();
   let readable = 0;
+  let unidentified = 0;
   items.forEach((item, index) => {
     const rawId = rawIdOf(item);
     if (rawId !== undefined) readable++;
+    if (!isAppId(rawId)) unidentified++;
     const ref = rawId ?? `#${index}`;
     // An id Mint could have made a user for is evidence that Kio still knows the app, valid entry or not.
     const repeated = rawId !== undefined && seen.has(rawId);
@@ -155,5 +163,5 @@ export function validateApps(items: readonly unknown[]): Omit<ParsedApps, 'empty
     firstValid.set(id, { id, teamId: team_id, name, active: active === true });
   });
   const apps = [...firstValid.values()].filter((app) => !held.has(app.id));
-  return { apps, invalid, held: [...held].sort(), readable };
+  return { apps, invalid, held: [...held].sort(), readable, unidentified };
 }

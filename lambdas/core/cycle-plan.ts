@@ -11,6 +11,8 @@ export interface CyclePlan {
   deletionsBlocked?: { wanted: number; cap: number };
   repairBoundaries: string[];
   unmanagedUsers: string[];
+  /** Users kept because an invalid, repeated or id-less Kio entry could be their app's: not deleted, not rotated. */
+  heldUsers?: string[];
   /** Existing users with work due. Apps whose user is still to be created rotate after creation. */
   due: {
     appId: string;
@@ -44,6 +46,7 @@ export function describeCyclePlan(
     ...(plan.deletionsBlocked ? { deletionsBlocked: plan.deletionsBlocked } : {}),
     repairBoundaries: plan.repairBoundary.map((ref) => ref.appId),
     unmanagedUsers: [...plan.unmanaged],
+    heldUsers: plan.held.map((ref) => ref.appId),
     grantChanges: options.grants?.changes ?? [],
     unreadableApps: options.grants?.unreadable ?? [],
     ...(options.ownersError ? { ownersError: options.ownersError } : {}),

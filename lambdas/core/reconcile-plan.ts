@@ -5,6 +5,8 @@ export interface ReconcileInput {
   apps: readonly KioApp[];
   /** Ids an invalid or repeated Kio entry names (`ParsedApps.held`): their users are never deleted. */
   held: readonly string[];
+  /** Kio entries without an app id (`ParsedApps.unidentified`): while any, an unmentioned app is kept. */
+  unidentified?: number;
   users: readonly ServiceUser[];
   /** The boundary every service user must carry. */
   boundaryArn: string;
@@ -67,12 +69,16 @@ export function planReconcile(input: ReconcileInput): ReconcilePlan {
 
   // Deletion needs positive evidence: an id Kio mentions in any doubtful form keeps its user.
   const heldIds = new Set(input.held);
+  const listed = new Set(input.apps.map((app) => app.id));
   const held: ServiceUserRef[] = [];
   const doomed: ServiceUserRef[] = [];
   for (const [appId, user] of [...usersByApp].sort(([a], [b]) => a.localeCompare(b))) {
     if (active.has(appId)) continue;
     if (inScope && !inScope.has(appId)) continue;
-    if (heldIds.has(appId)) held.push({ appId, userName: user.userName });
+    // An entry without a usable id could be this app's: not being mentioned is then no evidence.
+    const unmentioned = !listed.has(appId);
+    if (heldIds.has(appId) || (unmentioned && (input.unidentified ?? 0) > 0))
+      held.push({ appId, userName: user.userName });
     else doomed.push({ appId, userName: user.userName });
   }
   if (doomed.length > input.maxDeletions) {

@@ -51,6 +51,7 @@ export async function reconcileServiceUsers(
   const plan = planReconcile({
     apps: request.kio.apps,
     held: request.kio.held,
+    unidentified: request.kio.unidentified ?? 0,
     users: existing,
     boundaryArn: request.boundaryArn,
     maxDeletions: request.maxDeletions,

@@ -77,6 +77,8 @@ describe('parseKioApps', () => {
     );
     expect(parsed.held).toEqual([]);
     expect(parsed.readable).toBe(3);
+    // ...but every one of them could be any app's entry: no unmentioned app's user goes this cycle.
+    expect(parsed.unidentified).toBe(7);
     expect(parsed.invalid.map((i) => i.ref)).toEqual([
       'PierOne',
       'x'.repeat(65),

@@ -339,6 +339,7 @@ describe('mint CLI', () => {
       deleteUsers: [{ appId: 'gone', userName: 'gone' }],
       repairBoundaries: [],
       unmanagedUsers: [],
+      heldUsers: ['pierone'],
       due: [
         { appId: 'orders', work: ['password'] },
         { appId: 'payments', work: ['password', 'access-key', 'retry-failed'] },
@@ -358,6 +359,7 @@ describe('mint CLI', () => {
       expect(JSON.parse(input?.input ?? '{}')).toEqual({ dryRun: true });
       expect(stdout()).toContain('Users to create (1): newapp');
       expect(stdout()).toContain('Users to delete (1): gone (gone)');
+      expect(stdout()).toMatch(/Users kept, neither rotated nor deleted, .*: pierone/);
       expect(stdout()).toMatch(
         /Apps due \(2\)\nAPP\s+WORK\norders\s+password\npayments\s+password, access-key, retry-failed/,
       );

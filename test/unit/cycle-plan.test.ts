@@ -44,6 +44,7 @@ describe('describeCyclePlan', () => {
       deleteUsers: [{ appId: 'gone', userName: 'gone' }],
       repairBoundaries: ['drifted'],
       unmanagedUsers: ['someone-else'],
+      heldUsers: [],
       due: [
         { appId: 'stale-password', work: ['password'] },
         { appId: 'everything', work: ['password', 'access-key', 'retire-previous-key'] },

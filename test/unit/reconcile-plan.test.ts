@@ -27,6 +27,20 @@ describe('planReconcile', () => {
     expect(plan.deletionsBlocked).toBeUndefined();
   });
 
+  it('keeps an unmentioned app while Kio sends an entry without an app id, still deleting one listed inactive', () => {
+    const plan = planReconcile({
+      apps: [app('kept'), app('retired', false)],
+      users: [user('kept'), user('retired'), user('pierone')],
+      held: [],
+      // `{"app_id": "pierone", ...}` or `{"id": "PIERONE", ...}`: it could be pierone's entry.
+      unidentified: 1,
+      boundaryArn: BOUNDARY,
+      maxDeletions: 10,
+    });
+    expect(plan.delete.map((r) => r.appId)).toEqual(['retired']);
+    expect(plan.held.map((r) => r.appId)).toEqual(['pierone']);
+  });
+
   it('deletes nothing when more users would go than the cap allows', () => {
     const plan = planReconcile({
       apps: [app('aa')],

@@ -393,6 +393,7 @@ describe('the synthesized rotation cycle, executed locally', () => {
         { appId: 'orders', userName: 'orders' },
         { appId: 'legacy', userName: 'legacy' },
       ]),
+      heldUsers: [],
       repairBoundaries: [],
       unmanagedUsers: [],
       due: [],

@@ -124,6 +124,23 @@ describe('Kio evidence, tag validation and user records, in the synthesized cycl
     expect(aws.calls.filter((c) => ['DeleteUser', 'DeleteObjects', 'DeleteObject'].includes(c))).toEqual([]);
   });
 
+  it.each([
+    ['its id renamed app_id', (app: Record<string, unknown>) => ({ ...app, id: undefined, app_id: app.id })],
+    ['its id upper-cased', (app: Record<string, unknown>) => ({ ...app, id: String(app.id).toUpperCase() })],
+  ])("keeps the user of an app whose entry has %s: that entry could be anyone's", async (_label, damage) => {
+    kio.setApps([kioApp('orders'), kioApp('pierone')]);
+    await runCycle(definition);
+    const before = holdings('pierone');
+
+    kio.setApps([kioApp('orders'), damage(kioApp('pierone'))]);
+    aws.calls = [];
+    const run = await runCycle(definition, {}, { name: 'unidentified' });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(holdings('pierone')).toEqual(before);
+    expect(aws.calls).not.toContain('DeleteUser');
+    expect(report('unidentified').users.held).toEqual({ count: 1, names: ['pierone'], truncated: false });
+  });
+
   it('keeps the user of an id Kio lists inactive first and active later', async () => {
     kio.setApps([kioApp('orders'), kioApp('pierone')]);
     await runCycle(definition);
