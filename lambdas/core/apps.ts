@@ -79,7 +79,8 @@ export const parsedAppsSchema: z.ZodType<ParsedApps> = z.object({
  * a body that is not a list of apps throws, because acting on it could delete every user.
  */
 export function parseKioApps(body: string): ParsedApps {
-  if (body.trim() === '') return { apps: [], invalid: [], held: [], readable: 0, unidentified: 0, empty: true };
+  if (body.trim() === '')
+    return { apps: [], invalid: [], held: [], readable: 0, unidentified: 0, empty: true };
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
