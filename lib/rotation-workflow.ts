@@ -236,6 +236,7 @@ export class RotationWorkflow extends Construct {
         cycle,
         apps: sfn.JsonPath.objectAt('$.apps'),
         failedApps: sfn.JsonPath.listAt('$.reconcile.failedApps'),
+        failedAppsTruncated: sfn.JsonPath.objectAt('$.reconcile.failedAppsTruncated'),
         ownersFailed: sfn.JsonPath.objectAt('$.reconcile.ownersFailed'),
       },
       sfn.JsonPath.DISCARD,

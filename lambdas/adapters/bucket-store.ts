@@ -42,11 +42,20 @@ export class BucketStore {
     }
   }
 
-  /** The object's text and ETag, or undefined when it does not exist: for a conditional write after it. */
-  async getTextWithEtag(key: string): Promise<{ text: string; etag: string } | undefined> {
+  /**
+   * The object's text, ETag (for a conditional write after it) and last-modified time, or undefined
+   * when it does not exist.
+   */
+  async getTextWithEtag(
+    key: string,
+  ): Promise<{ text: string; etag: string; lastModified?: Date } | undefined> {
     try {
       const result = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return { text: (await result.Body?.transformToString('utf-8')) ?? '', etag: result.ETag ?? '' };
+      return {
+        text: (await result.Body?.transformToString('utf-8')) ?? '',
+        etag: result.ETag ?? '',
+        ...(result.LastModified ? { lastModified: result.LastModified } : {}),
+      };
     } catch (error) {
       if (error instanceof Error && (error.name === 'NoSuchKey' || error.name === 'NotFound'))
         return undefined;

@@ -118,8 +118,9 @@ export function planRotation(facts: RotationFacts): RotationPlan {
 }
 
 /**
- * How long a rotation may hold an app's lease without its execution being known to be running: longer
- * than the rotation function's timeout (10 minutes), so a live holder always outlasts it.
+ * How long a lease holds: longer than the rotation function's timeout (10 minutes, checked by an infra
+ * test), so a holder that is still running always outlasts it. A holder that fails releases its lease
+ * at once; only a killed process leaves one behind, and it expires after this.
  */
 export const LEASE_MS = 11 * 60_000;
 
@@ -132,8 +133,9 @@ export interface StageLease {
 }
 
 /**
- * `_mint/pending/<app-id>.json`: the app's lease and, once staged, the rotation it is carrying out.
- * A stage without a rotation means keys may have been created whose secret is lost (orphans).
+ * `_mint/pending/<app-id>.json`: the app's lease while a rotation runs and, once staged, the rotation it
+ * is carrying out. Without a lease (released by a failed attempt) anyone may take it over; a stage
+ * without a rotation means keys may have been created whose secret is lost (orphans).
  */
 export interface Stage {
   lease?: StageLease;
@@ -153,7 +155,7 @@ const leaseSchema = z.object({ cycle: z.string(), executionArn: z.string(), at: 
 
 /**
  * Reads a stage as stored now, or as earlier versions stored it (the rotation at the top level, no
- * lease). Anything unreadable is a stage with neither: stale, and its keys orphans.
+ * lease). Anything unreadable is a stage with neither: free, and its keys orphans.
  */
 export function parseStage(value: unknown): Stage {
   const stage = z
@@ -168,22 +170,14 @@ export function parseStage(value: unknown): Stage {
   };
 }
 
-export type LeaseDecision =
-  /** The lease is this execution's own (an earlier attempt of this cycle, its retry pass or a redrive). */
-  | 'ours'
-  /** Nobody is rotating the app any more: a crash, a failure, or an execution that has ended. */
-  | 'stale'
-  /** Another execution is rotating the app right now: leave it alone, keys included. */
-  | 'busy';
-
-export function decideLease(
-  stage: Stage,
-  me: { executionArn: string; now: Date },
-  holderRunning: boolean,
-): LeaseDecision {
+/**
+ * `busy` while someone holds a lease that has not expired (whichever execution: the Lambda of a
+ * stopped, timed-out or redriven execution may still be running); `free` once it was released or has
+ * expired.
+ */
+export function decideLease(stage: Stage, now: Date): 'busy' | 'free' {
   const lease = stage.lease;
-  if (!lease) return 'stale';
-  if (lease.executionArn === me.executionArn) return 'ours';
-  const age = me.now.getTime() - new Date(lease.at).getTime();
-  return holderRunning && age < LEASE_MS ? 'busy' : 'stale';
+  if (!lease) return 'free';
+  const age = now.getTime() - new Date(lease.at).getTime();
+  return Number.isFinite(age) && age < LEASE_MS ? 'busy' : 'free';
 }

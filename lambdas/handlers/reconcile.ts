@@ -47,6 +47,8 @@ export interface ReconcileResultRef {
   failures: { appId: string; step: string; error: string }[];
   /** Every app that failed (up to 1,000): what RetryServiceUsers, and a redrive of it, takes again. */
   failedApps: string[];
+  /** More than 1,000 failed: RetryServiceUsers then reconciles every app again. */
+  failedAppsTruncated: boolean;
   /** `_mint/owners.json` could not be applied. */
   ownersFailed: boolean;
   /** Reader accounts changed this cycle, and active apps no account outside Mint's can read. */
@@ -202,7 +204,7 @@ export async function reconcile(event: unknown): Promise<ReconcileResultRef> {
     heldCount: result.plan.held.length,
     failureCount: failures.length,
     failures: failures.slice(0, REPORTED),
-    failedApps: [...new Set(failures.map((f) => f.appId).filter((id) => id !== OWNERS_KEY))].slice(0, 1000),
+    ...listFailedApps(failures.map((f) => f.appId).filter((id) => id !== OWNERS_KEY)),
     ownersFailed: grants.ownersError !== undefined,
     grants: {
       changed: grants.changes.length,
@@ -215,6 +217,12 @@ export async function reconcile(event: unknown): Promise<ReconcileResultRef> {
     dryRun: cycle.options.dryRun,
     ...(planKey ? { planKey } : {}),
   };
+}
+
+/** At most 1,000 ids travel in the state (their size stays far below 256 KB); beyond, all are retried. */
+function listFailedApps(ids: readonly string[]): { failedApps: string[]; failedAppsTruncated: boolean } {
+  const unique = [...new Set(ids)];
+  return { failedApps: unique.slice(0, 1000), failedAppsTruncated: unique.length > 1000 };
 }
 
 /** The same function serves RetryServiceUsers (same permissions, same code): `phase` tells them apart. */

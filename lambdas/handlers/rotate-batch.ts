@@ -42,6 +42,7 @@ export async function rotateBatch(event: unknown): Promise<BatchResult> {
       revokePrevious: cycle.options.revokePrevious,
       executionArn: cycle.executionArn,
       cycleId: cycle.id,
+      cycleStartedAt: cycle.startedAt,
     });
   });
   const outcomes: AppOutcome[] = results.map((result, index) =>

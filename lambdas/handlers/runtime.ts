@@ -57,12 +57,6 @@ export function getRuntime(): Runtime {
     testAccessKey: (key, arn) => testAccessKey(key, arn),
     generatePassword: (policy) => generatePassword(policy),
     now: () => new Date(),
-    // Without Step Functions (the local runner) cycles run one after another in one process.
-    executionRunning: async (executionArn) => {
-      if (settings.cycleGuard !== 'stepfunctions') return false;
-      const stateMachineArn = executionArn.replace(':execution:', ':stateMachine:').replace(/:[^:]+$/, '');
-      return (await cycles.running(stateMachineArn)).some((e) => e.executionArn === executionArn);
-    },
     ...overrides,
   };
   return runtime;

@@ -14,6 +14,8 @@ export interface ReconcileRequest {
   maxDeletions: number;
   onlyApps?: readonly string[];
   dryRun: boolean;
+  /** False: plan deletions but carry none out (a redrive working from an old Kio snapshot). */
+  deletions?: boolean;
   /** Tags a new user is created with (its reader accounts), so it needs no tag call of its own. */
   newUserTags?: (appId: string) => Record<string, string>;
 }
@@ -115,7 +117,7 @@ export async function reconcileServiceUsers(
       result.repaired.push(ref.appId);
     });
   }
-  for (const ref of plan.delete) {
+  for (const ref of request.deletions === false ? [] : plan.delete) {
     await attempt(ref.appId, 'delete-user', async () => {
       // Credentials first: once the prefix is gone the app cannot read them, then the user goes.
       // Refuses anything but an app id: nothing here ever deletes Mint's own state.

@@ -7,7 +7,10 @@ import { reconcileServiceUsers } from './reconcile-service-users';
 
 export interface RetryServiceUsersRequest {
   kio: ParsedApps;
-  failedApps: readonly string[];
+  /** The failed apps; undefined when there were too many to list: then every app is reconciled again. */
+  failedApps?: readonly string[];
+  /** False when the cycle's Kio snapshot is too old to delete anything on (a late redrive). */
+  deletions: boolean;
   ownersFailed: boolean;
   boundaryArn: string;
   maxDeletions: number;
@@ -27,8 +30,9 @@ export async function retryServiceUsers(
     kio: request.kio,
     boundaryArn: request.boundaryArn,
     maxDeletions: request.maxDeletions,
-    onlyApps: request.failedApps,
+    ...(request.failedApps ? { onlyApps: request.failedApps } : {}),
     dryRun: false,
+    deletions: request.deletions,
     newUserTags: newUserReaderTags(owners, request.kio.apps),
   });
   const active = new Set(request.kio.apps.filter((app) => app.active).map((app) => app.id));

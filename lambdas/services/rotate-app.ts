@@ -26,8 +26,6 @@ export interface RotationPorts {
   testAccessKey(key: NewAccessKey, expectedArn: string): Promise<void>;
   generatePassword(policy: PasswordPolicy): string;
   now(): Date;
-  /** Whether the execution that holds an app's lease is still running (Step Functions' word for it). */
-  executionRunning(executionArn: string): Promise<boolean>;
 }
 
 export interface RotationOptions {
@@ -37,6 +35,8 @@ export interface RotationOptions {
   /** The execution rotating: it holds each app's lease while it works on the app. */
   executionArn: string;
   cycleId: string;
+  /** When the cycle began: a credentials file published later was published by someone else. */
+  cycleStartedAt: string;
 }
 
 /** Attempts at publishing within one invocation: the password is already set in IAM by then. */
@@ -103,33 +103,29 @@ export async function rotateApp(
 
 /**
  * Takes the app's lease: `_mint/pending/<app-id>.json`, created only if absent (S3's If-None-Match), so
- * of two executions exactly one rotates the app. A stage left by a crash, a failure or an ended
- * execution is taken over with If-Match (again exactly one wins) and returned; a stage another running
- * execution holds means the app is busy.
+ * of two executions exactly one rotates the app. A stage whose lease was released (a failed attempt) or
+ * has expired (a killed process) is taken over with If-Match (again exactly one wins), and its staged
+ * rotation returned; an unexpired lease means the app is busy, whoever holds it.
  */
 async function takeLease(
   ports: RotationPorts,
   app: DueApp,
   options: RotationOptions,
   now: Date,
-): Promise<{ staged?: PendingRotation } | { busy: string }> {
+): Promise<{ etag: string; staged?: PendingRotation } | { busy: string }> {
   const key = cycleKeys.pending(app.appId);
   const lease = { cycle: options.cycleId, executionArn: options.executionArn, at: now.toISOString() };
-  if ((await ports.bucket.putJsonIf(key, { lease }, { ifAbsent: true })) !== undefined) return {};
+  const created = await ports.bucket.putJsonIf(key, { lease }, { ifAbsent: true });
+  if (created !== undefined) return { etag: created };
   const existing = await ports.bucket.getTextWithEtag(key);
   if (!existing) {
-    // Deleted between the two calls: the holder finished.
-    if ((await ports.bucket.putJsonIf(key, { lease }, { ifAbsent: true })) !== undefined) return {};
-    return { busy: 'another execution took the lease first' };
+    // Deleted between the two calls: its holder finished.
+    const again = await ports.bucket.putJsonIf(key, { lease }, { ifAbsent: true });
+    return again !== undefined ? { etag: again } : { busy: 'another execution took the lease first' };
   }
   const stage = readStage(existing.text);
-  const holder = stage.lease;
-  const running =
-    holder && holder.executionArn !== options.executionArn
-      ? await ports.executionRunning(holder.executionArn)
-      : false;
-  if (decideLease(stage, { executionArn: options.executionArn, now }, running) === 'busy') {
-    return { busy: `cycle ${holder?.cycle} has been rotating it since ${holder?.at}` };
+  if (decideLease(stage, now) === 'busy') {
+    return { busy: `cycle ${stage.lease?.cycle} holds its lease since ${stage.lease?.at}` };
   }
   const taken = await ports.bucket.putJsonIf(
     key,
@@ -137,7 +133,7 @@ async function takeLease(
     { ifMatch: existing.etag },
   );
   if (taken === undefined) return { busy: 'another execution took the lease first' };
-  return stage.rotation ? { staged: stage.rotation } : {};
+  return { etag: taken, ...(stage.rotation ? { staged: stage.rotation } : {}) };
 }
 
 /** Retries the publish a few times in this invocation: the password in IAM has already changed. */
@@ -165,25 +161,39 @@ async function attemptRotation(
   app: DueApp,
   options: RotationOptions,
 ): Promise<AppOutcome> {
-  let step = 'read-state';
+  let step = 'lease';
   const outcome: AppOutcome = { appId: app.appId, status: 'unchanged' };
   const stageKey = cycleKeys.pending(app.appId);
+  const now = ports.now();
+  const leaseBody = { cycle: options.cycleId, executionArn: options.executionArn, at: now.toISOString() };
+  let lease: { etag: string; staged?: PendingRotation };
   try {
-    const now = ports.now();
-    const marks = readMarks(app.tags);
-    const work = dueWork(marks, options.policy, now, options);
-    const [keyIds, publishedText] = await Promise.all([
+    const taken = await takeLease(ports, app, options, now);
+    if ('busy' in taken) return { ...outcome, busy: taken.busy };
+    lease = taken;
+  } catch (error) {
+    return { ...outcome, status: 'failed', step, error: describeError(error) };
+  }
+  // What the stage holds; written back without the lease if this attempt fails, so the retry pass or
+  // the next cycle takes over at once (only a killed process leaves a lease to expire).
+  let staged = lease.staged;
+  try {
+    step = 'read-state';
+    // Read while holding the lease: nobody else changes them now.
+    const [keyIds, publishedObject] = await Promise.all([
       ports.identity.listAccessKeys(app.userName),
-      ports.bucket.getText(credentialsKey(app.appId)),
+      ports.bucket.getTextWithEtag(credentialsKey(app.appId)),
     ]);
-    step = 'lease';
-    const lease = await takeLease(ports, app, options, now);
-    if ('busy' in lease) return { ...outcome, busy: lease.busy };
-    // Listed before the lease was ours: a key created since by a holder we took over from is not known.
-    const currentKeys = lease.staged ? await ports.identity.listAccessKeys(app.userName) : keyIds;
-    const published = parsePublished(publishedText);
+    // The tags come from the cycle's listing; if another execution published since, they are stale.
+    const publishedSince =
+      publishedObject?.lastModified !== undefined &&
+      publishedObject.lastModified.getTime() > new Date(options.cycleStartedAt).getTime();
+    const tags = publishedSince ? await ports.identity.userTags(app.userName) : app.tags;
+    const marks = readMarks(tags);
+    const work = dueWork(marks, options.policy, now, options);
+    const published = parsePublished(publishedObject?.text);
     const plan = planRotation({
-      keyIds: currentKeys,
+      keyIds,
       publishedKeyId: published?.client_id,
       previousKeyId: marks.previousKeyId,
       pending: lease.staged,
@@ -199,6 +209,8 @@ async function attemptRotation(
       await ports.bucket.delete(stageKey);
       return { ...outcome, status: 'failed', step: 'plan', error: plan.reason };
     }
+    // A stage whose key is gone is useless: what the plan does next replaces it.
+    if (plan.discardPending) staged = undefined;
 
     let pending = plan.resume;
     outcome.resumed = pending !== undefined;
@@ -229,10 +241,15 @@ async function attemptRotation(
         stagedAt: now.toISOString(),
       };
       step = 'stage';
-      await ports.bucket.putJson(stageKey, {
-        lease: { cycle: options.cycleId, executionArn: options.executionArn, at: now.toISOString() },
-        rotation: pending,
-      });
+      const etag = await ports.bucket.putJsonIf(
+        stageKey,
+        { lease: leaseBody, rotation: pending },
+        { ifMatch: lease.etag },
+      );
+      if (etag === undefined)
+        throw new Error(`lost the lease on ${stageKey} before staging; another execution took it`);
+      lease = { etag, staged: pending };
+      staged = pending;
     }
 
     if (pending) {
@@ -271,18 +288,33 @@ async function attemptRotation(
 
     step = 'record';
     const stamp = ports.now().toISOString();
-    const tags: Record<string, string> = { [TAG.previousKeyId]: plan.nextPreviousKeyId };
-    if (pending?.newPassword) tags[TAG.passwordRotatedAt] = stamp;
-    if (pending?.newKey) tags[TAG.keyRotatedAt] = stamp;
+    const record: Record<string, string> = { [TAG.previousKeyId]: plan.nextPreviousKeyId };
+    if (pending?.newPassword) record[TAG.passwordRotatedAt] = stamp;
+    if (pending?.newKey) record[TAG.keyRotatedAt] = stamp;
     // Earlier versions marked a rotation in progress on the user; the stage says it now.
-    if (marks.rotationStartedAt) tags[TAG.rotationStartedAt] = '';
-    if (marks.consecutiveFailures > 0) tags[TAG.failures] = '0';
+    if (marks.rotationStartedAt) record[TAG.rotationStartedAt] = '';
+    if (marks.consecutiveFailures > 0) record[TAG.failures] = '0';
     if (pending || retire.length > 0 || marks.rotationStartedAt || marks.consecutiveFailures > 0)
-      await ports.identity.tagUser(app.userName, tags);
+      await ports.identity.tagUser(app.userName, record);
     step = 'clear-stage';
     await ports.bucket.delete(stageKey);
     return outcome;
   } catch (error) {
+    await releaseLease(ports, stageKey, lease.etag, staged);
     return { ...outcome, status: 'failed', step, error: describeError(error) };
+  }
+}
+
+/** Gives the lease up after a failed attempt, keeping a staged rotation for whoever takes over. */
+async function releaseLease(
+  ports: RotationPorts,
+  key: string,
+  etag: string,
+  staged: PendingRotation | undefined,
+): Promise<void> {
+  try {
+    await ports.bucket.putJsonIf(key, staged ? { rotation: staged } : {}, { ifMatch: etag });
+  } catch {
+    // The store that just failed may refuse this too: the lease then expires on its own.
   }
 }

@@ -3,6 +3,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { Bucket, type CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { bucketPolicyStatements, keyPolicyStatements } from '../../lambdas/core/access-policies';
+import { LEASE_MS } from '../../lambdas/core/rotation-plan';
 import { loadMintConfig } from '../../lib/config';
 import { MintStack } from '../../lib/mint-stack';
 import { renderDefinition, synthMint } from '../support/workflow-harness';
@@ -187,6 +188,12 @@ describe('MintStack', () => {
         ).toBe(false);
       }
     }
+  });
+
+  it("gives rotation less time than an app's lease lasts, so a live holder always outlasts its lease", () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    const rotate = Object.entries(functions).find(([id]) => id.includes('RotateBatch'))?.[1];
+    expect(Number(rotate?.Properties.Timeout) * 1000).toBeLessThan(LEASE_MS);
   });
 
   it('starts a normal cycle every 5 minutes by default', () => {

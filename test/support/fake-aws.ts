@@ -131,6 +131,16 @@ export class FakeAws {
     this.kill = rule;
   }
 
+  /** Whether the kill rule is still waiting for its call (false once it struck). */
+  get killPending(): boolean {
+    return this.kill !== undefined;
+  }
+
+  /** Injected failures not yet used up. */
+  get failuresPending(): number {
+    return this.injected.length;
+  }
+
   failNext(command: string, error: Error, when?: (input: Record<string, unknown>) => boolean): void {
     this.injected.push({ command, error, when });
   }
@@ -478,7 +488,11 @@ export class FakeAws {
     this.on(s3, S3.GetObjectCommand, 'GetObject', (input) => {
       const body = this.object(String(input.Key));
       if (body === undefined) throw awsError('NoSuchKey', 'The specified key does not exist.');
-      return { Body: { transformToString: async () => body }, ETag: this.etag(String(input.Key)) };
+      return {
+        Body: { transformToString: async () => body },
+        ETag: this.etag(String(input.Key)),
+        LastModified: this.modified.get(String(input.Key)),
+      };
     });
     this.on(s3, S3.DeleteObjectCommand, 'DeleteObject', (input) => {
       this.objects.delete(String(input.Key));

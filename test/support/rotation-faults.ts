@@ -45,7 +45,7 @@ export const STEPS: {
     service: 's3',
     operation: 'PutObject',
     due: 'rotation',
-    when: (c) => c.params.Key === cycleKeys.pending(APP) && c.params.Conditional !== undefined,
+    when: (c) => c.params.Key === cycleKeys.pending(APP) && c.params.Conditional === '*',
   },
   {
     step: 'generate: password policy',
@@ -66,7 +66,11 @@ export const STEPS: {
     service: 's3',
     operation: 'PutObject',
     due: 'rotation',
-    when: (c) => c.params.Key === cycleKeys.pending(APP) && c.params.Conditional === undefined,
+    // The lease file rewritten with If-Match: staging (and, after a failure, its release).
+    when: (c) =>
+      c.params.Key === cycleKeys.pending(APP) &&
+      c.params.Conditional !== undefined &&
+      c.params.Conditional !== '*',
   },
   {
     step: 'test-access-key',

@@ -5,6 +5,7 @@ import { IamIdentityStore } from '../../lambdas/adapters/identity-store';
 import { credentialsKey } from '../../lambdas/core/credentials';
 import { cycleKeys } from '../../lambdas/core/cycle';
 import { generatePassword } from '../../lambdas/core/password';
+import { LEASE_MS } from '../../lambdas/core/rotation-plan';
 import { TAG } from '../../lambdas/core/service-users';
 import { type RotationPorts, rotateApp } from '../../lambdas/services/rotate-app';
 import { awsError, FakeAws } from '../support/fake-aws';
@@ -12,7 +13,14 @@ import { awsError, FakeAws } from '../support/fake-aws';
 const H = 3_600_000;
 const policy = { passwordMaxAgeMs: 24 * H, accessKeyMaxAgeMs: 30 * 24 * H, previousKeyGraceMs: 24 * H };
 const EXECUTION = 'arn:aws:states:eu-central-1:111111111111:execution:Mint:c1';
-const normal = { policy, force: false, revokePrevious: false, executionArn: EXECUTION, cycleId: 'c1' };
+const normal = {
+  policy,
+  force: false,
+  revokePrevious: false,
+  executionArn: EXECUTION,
+  cycleId: 'c1',
+  cycleStartedAt: new Date(Date.now() - 60_000).toISOString(),
+};
 
 describe('rotateApp', () => {
   let aws: FakeAws;
@@ -33,7 +41,6 @@ describe('rotateApp', () => {
       },
       generatePassword,
       now: () => new Date(),
-      executionRunning: async () => false,
     };
     aws.addUser('orders', { [TAG.appId]: 'orders' });
   });
@@ -125,33 +132,43 @@ describe('rotateApp', () => {
   describe('one rotation per app at a time (the lease)', () => {
     const other = 'arn:aws:states:eu-central-1:111111111111:execution:Mint:c2';
     const stageOf = () => JSON.parse(aws.object(cycleKeys.pending('orders')) ?? '{}');
+    const leaseSince = (ms: number) => ({
+      lease: { cycle: 'c2', executionArn: other, at: new Date(Date.now() - ms).toISOString() },
+    });
 
-    it('leaves an app alone, keys included, while another running execution holds its lease', async () => {
+    it('leaves an app alone, keys included, while another execution holds an unexpired lease', async () => {
       await rotateApp(ports, app(), normal);
       const user = aws.users.get('orders');
       if (user) user.tags[TAG.keyRotatedAt] = new Date(Date.now() - 31 * 24 * H).toISOString();
       // The other execution has taken the lease and created a key it has not staged yet.
-      await ports.bucket.putJson(cycleKeys.pending('orders'), {
-        lease: { cycle: 'c2', executionArn: other, at: new Date().toISOString() },
-      });
+      await ports.bucket.putJson(cycleKeys.pending('orders'), leaseSince(0));
       const inFlight = await ports.identity.createAccessKey('orders');
-      ports.executionRunning = async (arn) => arn === other;
       const outcome = await rotateApp(ports, app(), normal);
       expect(outcome).toMatchObject({ status: 'unchanged', busy: expect.stringContaining('c2') });
       expect(aws.users.get('orders')?.keys.map((k) => k.id)).toContain(inFlight.accessKeyId);
       expect(stageOf().lease.cycle).toBe('c2');
     });
 
-    it('takes over the lease of an execution that has ended, and cleans up after it', async () => {
-      await ports.bucket.putJson(cycleKeys.pending('orders'), {
-        lease: { cycle: 'c2', executionArn: other, at: new Date().toISOString() },
-      });
+    it('takes over the lease of a killed process once it has expired, and cleans up after it', async () => {
+      await ports.bucket.putJson(cycleKeys.pending('orders'), leaseSince(LEASE_MS + 1));
       const lost = await ports.identity.createAccessKey('orders');
-      ports.executionRunning = async () => false;
       const outcome = await rotateApp(ports, app(), normal);
       expect(outcome).toMatchObject({ status: 'rotated', orphanKeysDeleted: [lost.accessKeyId] });
       expect(aws.users.get('orders')?.keys.map((k) => k.id)).toEqual([published().client_id]);
       expect(aws.object(cycleKeys.pending('orders'))).toBeUndefined();
+    });
+
+    it('releases its lease when an attempt fails, so the next attempt (any execution) finishes the rotation', async () => {
+      keyWorks = () => false;
+      expect(await rotateApp(ports, app(), normal)).toMatchObject({
+        status: 'failed',
+        step: 'test-access-key',
+      });
+      expect(stageOf().lease).toBeUndefined();
+      expect(stageOf().rotation.document.client_id).toEqual(expect.any(String));
+      keyWorks = () => true;
+      const next = await rotateApp(ports, app(), { ...normal, executionArn: other, cycleId: 'c2' });
+      expect(next).toMatchObject({ status: 'rotated', resumed: true });
     });
 
     it('lets exactly one of two executions rotate an app at the same time', async () => {
@@ -159,7 +176,6 @@ describe('rotateApp', () => {
       const before = published();
       const user = aws.users.get('orders');
       if (user) user.tags[TAG.keyRotatedAt] = new Date(Date.now() - 31 * 24 * H).toISOString();
-      ports.executionRunning = async () => true;
       const [a, b] = await Promise.all([
         rotateApp(ports, app(), normal),
         rotateApp(ports, app(), { ...normal, executionArn: other, cycleId: 'c2' }),
@@ -169,6 +185,24 @@ describe('rotateApp', () => {
       // The previous key stays for its grace period: nobody took it for an orphan.
       const keys = aws.users.get('orders')?.keys.map((k) => k.id) ?? [];
       expect(keys.sort()).toEqual([before.client_id, published().client_id].sort());
+    });
+
+    it('does not rotate twice on stale tags: an execution that finds a newer publish reads the tags again', async () => {
+      await rotateApp(ports, app(), normal);
+      const user = aws.users.get('orders');
+      if (user) user.tags[TAG.keyRotatedAt] = new Date(Date.now() - 31 * 24 * H).toISOString();
+      // A redrive's batch carries the tags its cycle listed, before another execution rotated the app.
+      const stale = app();
+      const earlier = new Date(Date.now() - 3_600_000).toISOString();
+      expect(await rotateApp(ports, app(), { ...normal, executionArn: other, cycleId: 'c2' })).toMatchObject({
+        status: 'rotated',
+      });
+      const afterOther = published();
+      const keysAfterOther = aws.users.get('orders')?.keys.map((k) => k.id);
+      const redriven = await rotateApp(ports, stale, { ...normal, cycleStartedAt: earlier });
+      expect(redriven.status).toBe('unchanged');
+      expect(published()).toEqual(afterOther);
+      expect(aws.users.get('orders')?.keys.map((k) => k.id)).toEqual(keysAfterOther);
     });
   });
 

@@ -1,4 +1,5 @@
 import { credentialsKey, cycleKeys, STATUS_KEY } from '../../lambdas/contracts/keys';
+import { LEASE_MS } from '../../lambdas/core/rotation-plan';
 import { TAG } from '../../lambdas/core/service-users';
 import type { Authorizer } from '../support/authorization/authorizer';
 import { awsError, type FakeAws } from '../support/fake-aws';
@@ -19,6 +20,12 @@ import {
  */
 const kioApp = (id: string) => ({ id, team_id: 'team-a', name: id, active: true });
 const CRASHED = 'arn:aws:states:eu-central-1:111111111111:execution:Mint:crashed';
+/** A killed process's lease, old enough to have expired: what the first cycle after that finds. */
+const expiredLease = () => ({
+  cycle: 'crashed',
+  executionArn: CRASHED,
+  at: new Date(Date.now() - LEASE_MS - 1000).toISOString(),
+});
 
 describe('unfinished rotations', () => {
   const { template } = synthMint();
@@ -92,9 +99,7 @@ describe('unfinished rotations', () => {
     // What a killed forced run leaves: its lease, and a key whose secret died with the process.
     aws.objects.set(cycleKeys.pending('orders'), [
       {
-        body: JSON.stringify({
-          lease: { cycle: 'crashed', executionArn: CRASHED, at: new Date().toISOString() },
-        }),
+        body: JSON.stringify({ lease: expiredLease() }),
         version: 1,
       },
     ]);
@@ -125,10 +130,7 @@ describe('unfinished rotations', () => {
     };
     aws.objects.set(cycleKeys.pending('orders'), [
       {
-        body: JSON.stringify({
-          lease: { cycle: 'crashed', executionArn: CRASHED, at: new Date().toISOString() },
-          rotation,
-        }),
+        body: JSON.stringify({ lease: expiredLease(), rotation }),
         version: 1,
       },
     ]);
@@ -152,8 +154,7 @@ describe('unfinished rotations', () => {
         version: 1,
       },
     ]);
-    // A later execution (a racing schedule, say): StartCycle lets the earlier one go on, the lease does not.
-    aws.running = [{ executionArn: CRASHED, startDate: new Date(Date.now() + 60_000) }];
+    // Another execution's lease, taken a moment ago (a redrive, or a racing schedule).
     const run = await runCycle(definition, {}, { name: 'second' });
     expect(run.status).toBe('SUCCEEDED');
     expect(published('orders')).toEqual(before);

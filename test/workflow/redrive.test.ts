@@ -75,6 +75,30 @@ describe('redrive re-attempts exactly what failed', () => {
     expect(aws.object(credentialsKey('blocked'))).toBeDefined();
   });
 
+  it('a deletion that failed: a redrive within the hour deletes; a later one deletes nothing on the old snapshot', async () => {
+    kio.setApps([kioApp('orders'), kioApp('legacy'), kioApp('old')]);
+    expect((await runCycle(definition)).status).toBe('SUCCEEDED');
+    kio.setApps([
+      kioApp('orders'),
+      { ...kioApp('legacy'), active: false },
+      { ...kioApp('old'), active: false },
+    ]);
+    for (let i = 0; i < 20; i++) aws.failNext('DeleteUser', awsError('ServiceFailure', 'IAM is down'));
+    const failed = await runCycle(definition, {}, { name: 'delete-failed' });
+    expect(failed.status).toBe('FAILED');
+    expect(failedState(failed)).toBe(STATE.retryServiceUsers);
+    aws.clearFailures();
+
+    // Two hours later, Kio lists the apps as active again: the snapshot's "inactive" is stale.
+    const late = await redrive(definition, failed, { now: () => new Date(Date.now() + 2 * 3_600_000) });
+    expect(late.status).toBe('SUCCEEDED');
+    expect(aws.users.has('legacy') && aws.users.has('old')).toBe(true);
+
+    const soon = await redrive(definition, failed);
+    expect(soon.status).toBe('SUCCEEDED');
+    expect(aws.users.has('legacy') || aws.users.has('old')).toBe(false);
+  });
+
   it('an invalid owner mapping: fixed, a redrive applies it', async () => {
     aws.objects.set(OWNERS_KEY, [{ body: JSON.stringify({ teams: { 'team-a': ['123'] } }), version: 1 }]);
     kio.setApps([kioApp('orders')]);
