@@ -75,7 +75,7 @@ export const FUNCTION_GRANTS: Record<MintFunction, readonly Grant[]> = {
     {
       sid: 'WriteKioSnapshot',
       actions: ['s3:PutObject'],
-      on: { objects: ['cycles'] },
+      on: { objects: ['snapshots'] },
       why: 'stores the validated Kio answer that the rest of the cycle reads',
     },
     { sid: 'EncryptThroughS3', actions: ['kms:GenerateDataKey'], on: 'bucketKey', why: S3_WITH_KMS },
@@ -231,9 +231,15 @@ export const FUNCTION_GRANTS: Record<MintFunction, readonly Grant[]> = {
     },
     {
       sid: 'ReadBatchFiles',
-      actions: ['s3:GetObject', 's3:PutObject'],
-      on: { objects: ['cycles'] },
-      why: "reads its batch's apps; writes their outcomes",
+      actions: ['s3:GetObject'],
+      on: { objects: ['batches', 'retryBatches'] },
+      why: "reads its batch's apps",
+    },
+    {
+      sid: 'WriteBatchOutcomes',
+      actions: ['s3:PutObject'],
+      on: { objects: ['batchOutcomes', 'retryOutcomes'] },
+      why: "writes its apps' outcomes beside its batch file (never the report or another cycle file)",
     },
     {
       sid: 'StageRotations',

@@ -52,6 +52,14 @@ export const KEY_PATTERNS = {
   credentials: `*/${CREDENTIALS_FILE}`,
   pending: `${MINT_PREFIX}pending/*`,
   cycles: `${MINT_PREFIX}cycles/*`,
+  /** A cycle's Kio snapshot, written by ListApps. */
+  snapshots: `${MINT_PREFIX}cycles/*/apps.json`,
+  /** A cycle's batch files and retry batch files: the apps each RotateBatch invocation takes. */
+  batches: `${MINT_PREFIX}cycles/*/batches/*`,
+  retryBatches: `${MINT_PREFIX}cycles/*/retry/*`,
+  /** What each RotateBatch invocation writes back: its apps' outcomes, beside its batch file. */
+  batchOutcomes: `${MINT_PREFIX}cycles/*/batches-outcomes/*`,
+  retryOutcomes: `${MINT_PREFIX}cycles/*/retry-outcomes/*`,
   owners: OWNERS_KEY,
   status: STATUS_KEY,
   /** Everything that is Mint's own state. */

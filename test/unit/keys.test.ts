@@ -11,30 +11,31 @@ const matches = (pattern: string, key: string) =>
   new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(key);
 
 describe('the key layout grants are built from', () => {
-  const keys: [string, keyof typeof KEY_PATTERNS][] = [
-    [credentialsKey('orders'), 'credentials'],
-    [cycleKeys.pending('orders'), 'pending'],
-    [cycleKeys.apps('c1'), 'cycles'],
-    [cycleKeys.batch('c1', 3), 'cycles'],
-    [cycleKeys.outcome(cycleKeys.batch('c1', 3)), 'cycles'],
-    [cycleKeys.retryBatch('c1', 0), 'cycles'],
-    [cycleKeys.outcome(cycleKeys.retryBatch('c1', 0)), 'cycles'],
-    [cycleKeys.report('c1'), 'cycles'],
-    [cycleKeys.plan('c1'), 'cycles'],
-    [OWNERS_KEY, 'owners'],
-    [STATUS_KEY, 'status'],
+  type Pattern = keyof typeof KEY_PATTERNS;
+  const keys: [string, Pattern[]][] = [
+    [credentialsKey('orders'), ['credentials']],
+    [cycleKeys.pending('orders'), ['pending']],
+    [cycleKeys.apps('c1'), ['cycles', 'snapshots']],
+    [cycleKeys.batch('c1', 3), ['cycles', 'batches']],
+    [cycleKeys.outcome(cycleKeys.batch('c1', 3)), ['cycles', 'batchOutcomes']],
+    [cycleKeys.retryBatch('c1', 0), ['cycles', 'retryBatches']],
+    [cycleKeys.outcome(cycleKeys.retryBatch('c1', 0)), ['cycles', 'retryOutcomes']],
+    [cycleKeys.report('c1'), ['cycles']],
+    [cycleKeys.plan('c1'), ['cycles']],
+    [OWNERS_KEY, ['owners']],
+    [STATUS_KEY, ['status']],
   ];
 
-  it.each(keys)('puts %s inside exactly the %s pattern', (key, pattern) => {
-    const inside = (Object.keys(KEY_PATTERNS) as (keyof typeof KEY_PATTERNS)[]).filter(
+  it.each(keys)('puts %s inside exactly the %j patterns', (key, patterns) => {
+    const inside = (Object.keys(KEY_PATTERNS) as Pattern[]).filter(
       (p) => p !== 'mintState' && matches(KEY_PATTERNS[p], key),
     );
-    expect(inside).toEqual([pattern]);
+    expect(inside).toEqual(patterns);
   });
 
   it("keeps Mint's state apart from every app's credentials", () => {
-    for (const [key, pattern] of keys) {
-      expect(matches(KEY_PATTERNS.mintState, key)).toBe(pattern !== 'credentials');
+    for (const [key, patterns] of keys) {
+      expect(matches(KEY_PATTERNS.mintState, key)).toBe(!patterns.includes('credentials'));
     }
   });
 

@@ -138,9 +138,32 @@ export const MUST_NEVER: readonly MustNever[] = [
     requests: () => [{ action: 's3:PutObject', resource: object('orders/notes.txt'), context: {} }],
   },
   {
-    what: "publish or delete an app's credentials (rotation publishes, Reconcile deletes every version)",
+    what: "publish an app's credentials (only rotation publishes)",
     requests: () => [{ action: 's3:PutObject', resource: object(credentialsKey('orders')), context: {} }],
     except: ['RotateBatch'],
+  },
+  {
+    what: "delete an app's credentials (only Reconcile, every version, with the app's user)",
+    requests: () => [
+      { action: 's3:DeleteObjectVersion', resource: object(credentialsKey('orders')), context: {} },
+    ],
+    except: ['Reconcile'],
+  },
+  {
+    what: "delete the current credentials.json without its versions, or rotation's anything but its stage",
+    requests: () => [
+      { action: 's3:DeleteObject', resource: object(credentialsKey('orders')), context: {} },
+      { action: 's3:DeleteObjectVersion', resource: object(cycleKeys.pending('orders')), context: {} },
+    ],
+    appliesTo: ['RotateBatch', 'ListApps', 'Report', 'StartCycle'],
+  },
+  {
+    what: "overwrite a cycle report or another step's cycle files (rotation writes only its outcomes)",
+    requests: () => [
+      { action: 's3:PutObject', resource: object(cycleKeys.report('c1')), context: {} },
+      { action: 's3:PutObject', resource: object(cycleKeys.batch('c1', 0)), context: {} },
+    ],
+    appliesTo: ['RotateBatch', 'ListApps'],
   },
   {
     what: 'call IAM at all (the functions that list apps, start the cycle and write the report)',
