@@ -4,15 +4,15 @@
  */
 import type { Template } from 'aws-cdk-lib/assertions';
 import { currentTask, LOCAL_STATE_MACHINE_ARN, localBucketName } from '../../local/engine';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../local/stack';
+import { startKioStub } from '../../local/kio-stub';
+import { LOCAL_ACCOUNT, LOCAL_REGION, renderDefinition, synthMint } from '../../local/stack';
 import { Authorizer } from './authorization/authorizer';
 import type { AwsWorld } from './authorization/sdk-permissions';
 import { DeployedTemplate, taskFunctions } from './authorization/template-policies';
 import { FakeAws } from './fake-aws';
 
 export { type CycleRun, runCycle } from '../../local/engine';
-export { startKioStub } from '../../local/kio-stub';
-export { renderDefinition, synthMint } from '../../local/stack';
+export { renderDefinition, startKioStub, synthMint };
 
 /** The Lambda environment for FakeAws, whose account and names are fixed. */
 export function lambdaEnv(kioUrl: string) {
@@ -99,4 +99,71 @@ export function refusals(authorizer: Authorizer): string[] {
   return authorizer.evaluations
     .filter((e) => e.decision !== 'Allowed')
     .map((e) => `${e.caller} ${e.call}: ${e.request.action} on ${e.request.resource} → ${e.decision}`);
+}
+
+export interface WorkflowTier {
+  template: Template;
+  definition: Record<string, unknown>;
+  /** This test's in-memory AWS, enforcing the deployed policies. */
+  readonly aws: FakeAws;
+  readonly authorizer: Authorizer;
+  readonly kio: KioStub;
+  /** What the handlers wrote to stdout in this test (logs and EMF), kept out of the test output. */
+  readonly logged: string[];
+}
+
+type KioStub = Awaited<ReturnType<typeof startKioStub>>;
+
+/**
+ * The workflow tier's set-up, in a describe block: the synthesized stack, a Kio stub, and per test an
+ * enforcing FakeAws, the handlers' environment and their stdout captured. Each test fails if the
+ * deployed policies refused any call it made.
+ */
+export function workflowTier(options: { context?: Record<string, unknown> } = {}): WorkflowTier {
+  const { template } = synthMint(options.context);
+  const definition = renderDefinition(template);
+  let current: { aws: FakeAws; authorizer: Authorizer } | undefined;
+  let kio: KioStub | undefined;
+  let logged: string[] = [];
+  const savedEnv = { ...process.env };
+  let writeSpy: jest.SpyInstance | undefined;
+  beforeAll(async () => {
+    kio = await startKioStub();
+  });
+  afterAll(() => kio?.close());
+  beforeEach(() => {
+    current = enforcingFakeAws(template, definition);
+    Object.assign(process.env, lambdaEnv(kio?.url ?? ''));
+    logged = [];
+    writeSpy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      logged.push(String(chunk));
+      return true;
+    });
+  });
+  afterEach(() => {
+    writeSpy?.mockRestore();
+    current?.aws.restore();
+    process.env = { ...savedEnv };
+    if (current) expect(refusals(current.authorizer)).toEqual([]);
+  });
+  const need = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`${what} exists only inside a test`);
+    return value;
+  };
+  return {
+    template,
+    definition,
+    get aws() {
+      return need(current, 'aws').aws;
+    },
+    get authorizer() {
+      return need(current, 'authorizer').authorizer;
+    },
+    get kio() {
+      return need(kio, 'kio');
+    },
+    get logged() {
+      return logged;
+    },
+  };
 }

@@ -1,17 +1,8 @@
 import { credentialsKey, cycleKeys, STATUS_KEY } from '../../lambdas/contracts/keys';
 import { LEASE_MS } from '../../lambdas/core/rotation-plan';
 import { TAG } from '../../lambdas/core/service-users';
-import type { Authorizer } from '../support/authorization/authorizer';
-import { awsError, type FakeAws } from '../support/fake-aws';
-import {
-  enforcingFakeAws,
-  lambdaEnv,
-  refusals,
-  renderDefinition,
-  runCycle,
-  startKioStub,
-  synthMint,
-} from '../support/workflow-harness';
+import { awsError } from '../support/fake-aws';
+import { runCycle, workflowTier } from '../support/workflow-harness';
 
 /**
  * Crash leftovers are repaired by the next cycle whether or not the app is due, and an app another
@@ -28,37 +19,16 @@ const expiredLease = () => ({
 });
 
 describe('unfinished rotations', () => {
-  const { template } = synthMint();
-  const definition = renderDefinition(template);
-  let aws: FakeAws;
-  let authorizer: Authorizer;
-  let kio: Awaited<ReturnType<typeof startKioStub>>;
-  const savedEnv = { ...process.env };
-  let writeSpy: jest.SpyInstance;
+  const tier = workflowTier();
+  const { definition } = tier;
 
-  beforeAll(async () => {
-    kio = await startKioStub();
-  });
-  afterAll(() => kio.close());
-  beforeEach(() => {
-    ({ aws, authorizer } = enforcingFakeAws(template, definition));
-    Object.assign(process.env, lambdaEnv(kio.url));
-    writeSpy = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  });
-  afterEach(() => {
-    writeSpy.mockRestore();
-    aws.restore();
-    process.env = { ...savedEnv };
-    expect(refusals(authorizer)).toEqual([]);
-  });
-
-  const published = (appId: string) => JSON.parse(aws.object(credentialsKey(appId)) ?? 'null');
-  const keysOf = (appId: string) => aws.users.get(appId)?.keys.map((k) => k.id) ?? [];
-  const stage = (appId: string) => aws.object(cycleKeys.pending(appId));
+  const published = (appId: string) => JSON.parse(tier.aws.object(credentialsKey(appId)) ?? 'null');
+  const keysOf = (appId: string) => tier.aws.users.get(appId)?.keys.map((k) => k.id) ?? [];
+  const stage = (appId: string) => tier.aws.object(cycleKeys.pending(appId));
   /** Served, at most two keys, none an orphan, no stage left: what one clean cycle must leave. */
   const expectHealthy = (appId: string) => {
     const doc = published(appId);
-    const user = aws.users.get(appId);
+    const user = tier.aws.users.get(appId);
     expect(user?.keys.some((k) => k.id === doc.client_id && k.secret === doc.client_secret)).toBe(true);
     expect(user?.password === doc.application_password).toBe(true);
     expect(keysOf(appId).length).toBeLessThanOrEqual(2);
@@ -67,22 +37,22 @@ describe('unfinished rotations', () => {
   };
 
   it('clears a stage left after publishing (its deletion failed) in the next cycle, though nothing is due', async () => {
-    kio.setApps([kioApp('orders'), kioApp('billing')]);
+    tier.kio.setApps([kioApp('orders'), kioApp('billing')]);
     for (let i = 0; i < 20; i++)
-      aws.failNext(
+      tier.aws.failNext(
         'DeleteObject',
         awsError('InternalError'),
         (input) => input.Key === cycleKeys.pending('orders'),
       );
     expect((await runCycle(definition)).status).toBe('FAILED');
     expect(stage('orders')).toBeDefined();
-    aws.clearFailures();
+    tier.aws.clearFailures();
     const run = await runCycle(definition);
     expect(run.status).toBe('SUCCEEDED');
     expectHealthy('orders');
     expectHealthy('billing');
     // The status written at that cycle's start showed the unfinished rotation; the next one does not.
-    const status = () => JSON.parse(aws.object(STATUS_KEY) ?? '{"apps":[]}').apps;
+    const status = () => JSON.parse(tier.aws.object(STATUS_KEY) ?? '{"apps":[]}').apps;
     const orders = () => status().find((a: { appId: string }) => a.appId === 'orders');
     expect(orders().unfinishedRotationSince).toEqual(expect.any(String));
     expect(
@@ -93,17 +63,17 @@ describe('unfinished rotations', () => {
   });
 
   it('deletes the orphan key of a process killed between creating a key and staging it, in the next cycle', async () => {
-    kio.setApps([kioApp('orders')]);
+    tier.kio.setApps([kioApp('orders')]);
     expect((await runCycle(definition)).status).toBe('SUCCEEDED');
     const before = published('orders');
     // What a killed forced run leaves: its lease, and a key whose secret died with the process.
-    aws.objects.set(cycleKeys.pending('orders'), [
+    tier.aws.objects.set(cycleKeys.pending('orders'), [
       {
         body: JSON.stringify({ lease: expiredLease() }),
         version: 1,
       },
     ]);
-    const orphan = aws.users.get('orders');
+    const orphan = tier.aws.users.get('orders');
     orphan?.keys.push({ id: 'AKIAORPHAN0000000001', secret: 'lost' });
     const run = await runCycle(definition);
     expect(run.status).toBe('SUCCEEDED');
@@ -113,11 +83,11 @@ describe('unfinished rotations', () => {
   });
 
   it('finishes a rotation killed after staging, without waiting for the app to be due again', async () => {
-    kio.setApps([kioApp('orders')]);
+    tier.kio.setApps([kioApp('orders')]);
     expect((await runCycle(definition)).status).toBe('SUCCEEDED');
     const before = published('orders');
     // What a process killed after staging leaves: the key created, the complete document staged.
-    const user = aws.users.get('orders');
+    const user = tier.aws.users.get('orders');
     user?.keys.push({ id: 'AKIASTAGED0000000001', secret: 'staged-secret-1' });
     const document = { ...before, client_id: 'AKIASTAGED0000000001', client_secret: 'staged-secret-1' };
     const rotation = {
@@ -128,7 +98,7 @@ describe('unfinished rotations', () => {
       revokeAfterPublish: [],
       stagedAt: new Date().toISOString(),
     };
-    aws.objects.set(cycleKeys.pending('orders'), [
+    tier.aws.objects.set(cycleKeys.pending('orders'), [
       {
         body: JSON.stringify({ lease: expiredLease(), rotation }),
         version: 1,
@@ -136,17 +106,17 @@ describe('unfinished rotations', () => {
     ]);
     expect((await runCycle(definition)).status).toBe('SUCCEEDED');
     expect(published('orders').client_id).toBe('AKIASTAGED0000000001');
-    expect(aws.users.get('orders')?.tags[TAG.previousKeyId]).toBe(before.client_id);
+    expect(tier.aws.users.get('orders')?.tags[TAG.previousKeyId]).toBe(before.client_id);
     expectHealthy('orders');
   });
 
   it('leaves an app alone while another running execution holds its lease, and says so', async () => {
-    kio.setApps([kioApp('orders')]);
+    tier.kio.setApps([kioApp('orders')]);
     expect((await runCycle(definition)).status).toBe('SUCCEEDED');
     const before = published('orders');
-    const user = aws.users.get('orders');
+    const user = tier.aws.users.get('orders');
     if (user) user.tags[TAG.keyRotatedAt] = new Date(Date.now() - 31 * 86_400_000).toISOString();
-    aws.objects.set(cycleKeys.pending('orders'), [
+    tier.aws.objects.set(cycleKeys.pending('orders'), [
       {
         body: JSON.stringify({
           lease: { cycle: 'other', executionArn: CRASHED, at: new Date().toISOString() },
@@ -158,7 +128,7 @@ describe('unfinished rotations', () => {
     const run = await runCycle(definition, {}, { name: 'second' });
     expect(run.status).toBe('SUCCEEDED');
     expect(published('orders')).toEqual(before);
-    const report = JSON.parse(aws.object(cycleKeys.report('second')) ?? '{}');
+    const report = JSON.parse(tier.aws.object(cycleKeys.report('second')) ?? '{}');
     expect(report.outcomes).toEqual([
       expect.objectContaining({
         appId: 'orders',
@@ -170,15 +140,17 @@ describe('unfinished rotations', () => {
 
   it('isolates a batch whose function dies: the other batches finish, Report runs, the retry pass serves its apps', async () => {
     const ids = ['a1', 'a2', 'b1', 'b2', 'c1'];
-    kio.setApps(ids.map(kioApp));
+    tier.kio.setApps(ids.map(kioApp));
     // The second batch's function dies on its first read (MINT_BATCH_SIZE=2: three batch files).
-    aws.failNext('GetObject', awsError('Sandbox.Timedout', 'Task timed out after 600.00 seconds'), (input) =>
-      String(input.Key).endsWith('/batches/00001.json'),
+    tier.aws.failNext(
+      'GetObject',
+      awsError('Sandbox.Timedout', 'Task timed out after 600.00 seconds'),
+      (input) => String(input.Key).endsWith('/batches/00001.json'),
     );
     const run = await runCycle(definition, {}, { name: 'lost' });
     expect(run.status).toBe('SUCCEEDED');
     for (const id of ids) expectHealthy(id);
-    const report = JSON.parse(aws.object(cycleKeys.report('lost')) ?? '{}');
+    const report = JSON.parse(tier.aws.object(cycleKeys.report('lost')) ?? '{}');
     const lost = report.outcomes.filter((o: { step?: string }) => o.step === 'batch-lost');
     expect(lost.map((o: { appId: string }) => o.appId).sort()).toEqual(['b1', 'b2']);
     expect(lost[0].error).toContain('Sandbox.Timedout');

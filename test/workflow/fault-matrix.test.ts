@@ -2,17 +2,8 @@ import { testAccessKey } from '../../lambdas/adapters/access-key-tester';
 import { credentialsKey, cycleKeys } from '../../lambdas/contracts/keys';
 import { TAG } from '../../lambdas/core/service-users';
 import type { Runtime } from '../../lambdas/handlers/runtime';
-import type { Authorizer } from '../support/authorization/authorizer';
-import { awsError, type FakeAws } from '../support/fake-aws';
-import {
-  enforcingFakeAws,
-  lambdaEnv,
-  refusals,
-  renderDefinition,
-  runCycle,
-  startKioStub,
-  synthMint,
-} from '../support/workflow-harness';
+import { awsError } from '../support/fake-aws';
+import { runCycle, workflowTier } from '../support/workflow-harness';
 
 /**
  * The fault matrix: every AWS call of one app's rotation × a process killed before the call took
@@ -80,52 +71,31 @@ const STEPS: {
 const MODES = ['killed before', 'killed after', 'thrown', 'throttled'] as const;
 
 describe('the fault matrix: every rotation step × killed / thrown / throttled', () => {
-  const { template } = synthMint();
-  const definition = renderDefinition(template);
-  let aws: FakeAws;
-  let authorizer: Authorizer;
-  let kio: Awaited<ReturnType<typeof startKioStub>>;
-  const savedEnv = { ...process.env };
-  let writeSpy: jest.SpyInstance;
+  const tier = workflowTier();
+  const { definition } = tier;
   // IAM propagates a new key in seconds; here it works at once, so the test need not wait between tries.
   const runtime: Partial<Runtime> = {
     testAccessKey: (key, arn) => testAccessKey(key, arn, { attempts: 2, firstDelayMs: 1, maxDelayMs: 1 }),
   };
 
-  beforeAll(async () => {
-    kio = await startKioStub();
-  });
-  afterAll(() => kio.close());
-  beforeEach(() => {
-    ({ aws, authorizer } = enforcingFakeAws(template, definition));
-    Object.assign(process.env, lambdaEnv(kio.url));
-    writeSpy = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  });
-  afterEach(() => {
-    writeSpy.mockRestore();
-    aws.restore();
-    process.env = { ...savedEnv };
-    expect(refusals(authorizer)).toEqual([]);
-  });
-
   const cycle = (offsetMs: number) =>
     runCycle(definition, {}, { now: () => new Date(Date.now() + offsetMs), runtime });
-  const published = (appId: string) => JSON.parse(aws.object(credentialsKey(appId)) ?? 'null');
+  const published = (appId: string) => JSON.parse(tier.aws.object(credentialsKey(appId)) ?? 'null');
   const expectHealthy = (appId: string) => {
     const doc = published(appId);
-    const user = aws.users.get(appId);
+    const user = tier.aws.users.get(appId);
     // Booleans, so a failure never prints a secret.
     expect(user?.keys.some((k) => k.id === doc?.client_id && k.secret === doc?.client_secret)).toBe(true);
     expect(user?.password === doc?.application_password).toBe(true);
     const keys = user?.keys.map((k) => k.id) ?? [];
     expect(keys.length).toBeLessThanOrEqual(2);
     for (const key of keys) expect([doc.client_id, user?.tags[TAG.previousKeyId]]).toContain(key);
-    expect(aws.object(cycleKeys.pending(appId))).toBeUndefined();
+    expect(tier.aws.object(cycleKeys.pending(appId))).toBeUndefined();
   };
 
   const cases = STEPS.flatMap((s) => MODES.map((mode) => ({ ...s, mode })));
   it.each(cases)('$step, $mode: healthy after one clean cycle', async ({ command, when, due, mode }) => {
-    kio.setApps([APP, 'billing'].map((id) => ({ id, team_id: 'team-a', name: id, active: true })));
+    tier.kio.setApps([APP, 'billing'].map((id) => ({ id, team_id: 'team-a', name: id, active: true })));
     expect((await cycle(0)).status).toBe('SUCCEEDED');
     let offset = 31 * DAY; // key and password due
     if (due === 'retirement') {
@@ -133,15 +103,15 @@ describe('the fault matrix: every rotation step × killed / thrown / throttled',
       offset += 2 * DAY; // the previous key's grace has passed
     }
     if (mode === 'killed before' || mode === 'killed after')
-      aws.killAt({ command, when, applied: mode === 'killed after' });
+      tier.aws.killAt({ command, when, applied: mode === 'killed after' });
     else if (mode === 'thrown')
-      for (let i = 0; i < 40; i++) aws.failNext(command, awsError('ServiceFailure'), when);
-    else aws.failNext(command, awsError('Throttling', 'Rate exceeded'), when);
+      for (let i = 0; i < 40; i++) tier.aws.failNext(command, awsError('ServiceFailure'), when);
+    else tier.aws.failNext(command, awsError('Throttling', 'Rate exceeded'), when);
     await cycle(offset);
     // The fault was really met: the kill struck, or some injected failure was used up.
-    if (mode === 'killed before' || mode === 'killed after') expect(aws.killPending).toBe(false);
-    else expect(aws.failuresPending).toBeLessThan(mode === 'thrown' ? 40 : 1);
-    aws.clearFailures();
+    if (mode === 'killed before' || mode === 'killed after') expect(tier.aws.killPending).toBe(false);
+    else expect(tier.aws.failuresPending).toBeLessThan(mode === 'thrown' ? 40 : 1);
+    tier.aws.clearFailures();
     expect((await cycle(offset + 3_600_000)).status).toBe('SUCCEEDED');
     expectHealthy(APP);
     expectHealthy('billing');

@@ -5,17 +5,7 @@ import { BucketStore } from '../../lambdas/adapters/bucket-store';
 import { credentialsKey } from '../../lambdas/core/credentials';
 import { cycleKeys, MINT_PREFIX } from '../../lambdas/core/cycle';
 import { TAG } from '../../lambdas/core/service-users';
-import type { Authorizer } from '../support/authorization/authorizer';
-import type { FakeAws } from '../support/fake-aws';
-import {
-  enforcingFakeAws,
-  lambdaEnv,
-  refusals,
-  renderDefinition,
-  runCycle,
-  startKioStub,
-  synthMint,
-} from '../support/workflow-harness';
+import { lambdaEnv, runCycle, workflowTier } from '../support/workflow-harness';
 
 /**
  * Issue 13, cases 1, 2 and 12: Kio is not trusted blindly (deletion needs positive evidence), a tag read
@@ -37,43 +27,21 @@ interface Report {
 }
 
 describe('Kio evidence, tag validation and user records, in the synthesized cycle', () => {
-  const { template } = synthMint();
-  const definition = renderDefinition(template);
-  let aws: FakeAws;
-  let authorizer: Authorizer;
-  let kio: Awaited<ReturnType<typeof startKioStub>>;
-  const savedEnv = { ...process.env };
-  let writeSpy: jest.SpyInstance;
+  const tier = workflowTier();
+  const { definition } = tier;
 
-  beforeAll(async () => {
-    kio = await startKioStub();
-  });
-  afterAll(() => kio.close());
-  beforeEach(() => {
-    ({ aws, authorizer } = enforcingFakeAws(template, definition));
-    Object.assign(process.env, lambdaEnv(kio.url));
-    // The handlers log and emit metrics on stdout; keep the test output readable.
-    writeSpy = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  });
-  afterEach(() => {
-    writeSpy.mockRestore();
-    aws.restore();
-    process.env = { ...savedEnv };
-    expect(refusals(authorizer)).toEqual([]);
-  });
-
-  const report = (cycle: string): Report => JSON.parse(aws.object(cycleKeys.report(cycle)) ?? 'null');
+  const report = (cycle: string): Report => JSON.parse(tier.aws.object(cycleKeys.report(cycle)) ?? 'null');
   /** Everything the bucket holds for an app: its user's keys and every version of its credentials. */
   const holdings = (appId: string) => ({
-    user: aws.users.has(appId),
-    keys: aws.users.get(appId)?.keys.map((k) => k.id),
-    versions: aws.objects.get(credentialsKey(appId))?.map((v) => v.version),
+    user: tier.aws.users.has(appId),
+    keys: tier.aws.users.get(appId)?.keys.map((k) => k.id),
+    versions: tier.aws.objects.get(credentialsKey(appId))?.map((v) => v.version),
   });
   const deletedKeys = () => [
-    ...aws.s3
+    ...tier.aws.s3
       .commandCalls(S3.DeleteObjectsCommand)
       .flatMap((c) => (c.args[0].input.Delete?.Objects ?? []).map((o) => String(o.Key))),
-    ...aws.s3.commandCalls(S3.DeleteObjectCommand).map((c) => String(c.args[0].input.Key)),
+    ...tier.aws.s3.commandCalls(S3.DeleteObjectCommand).map((c) => String(c.args[0].input.Key)),
   ];
 
   it.each([
@@ -83,17 +51,17 @@ describe('Kio evidence, tag validation and user records, in the synthesized cycl
   ])(
     'keeps the user and credentials of an app Kio lists with %s, and reports it invalid',
     async (_label, damage) => {
-      kio.setApps([kioApp('orders'), kioApp('pierone')]);
+      tier.kio.setApps([kioApp('orders'), kioApp('pierone')]);
       await runCycle(definition);
       const before = holdings('pierone');
       expect(before.versions).toHaveLength(1);
 
-      kio.setApps([kioApp('orders'), { ...kioApp('pierone'), ...damage }]);
-      aws.calls = [];
+      tier.kio.setApps([kioApp('orders'), { ...kioApp('pierone'), ...damage }]);
+      tier.aws.calls = [];
       const run = await runCycle(definition, {}, { name: 'damaged' });
       expect(run.status).toBe('SUCCEEDED');
       expect(holdings('pierone')).toEqual(before);
-      expect(aws.calls).not.toContain('DeleteUser');
+      expect(tier.aws.calls).not.toContain('DeleteUser');
       expect(deletedKeys().filter((key) => key.startsWith('pierone/'))).toEqual([]);
       const recorded = report('damaged');
       expect(recorded.invalidApps).toEqual([{ ref: 'pierone', reason: expect.stringContaining('kept') }]);
@@ -104,49 +72,51 @@ describe('Kio evidence, tag validation and user records, in the synthesized cycl
   );
 
   it('fails with Mint.KioUnusable and deletes nothing when no entry carries an id (id renamed app_id)', async () => {
-    kio.setApps([kioApp('orders'), kioApp('pierone')]);
+    tier.kio.setApps([kioApp('orders'), kioApp('pierone')]);
     await runCycle(definition);
     const before = [holdings('orders'), holdings('pierone')];
 
-    kio.setApps(
+    tier.kio.setApps(
       ['orders', 'pierone'].map((id) => {
         const { id: _id, ...rest } = kioApp(id);
         return { app_id: id, ...rest };
       }),
     );
-    aws.calls = [];
+    tier.aws.calls = [];
     const run = await runCycle(definition);
     expect(run.status).toBe('FAILED');
     const failed = run.events.find((e) => e.type === 'ExecutionFailed') as { Error?: string; Cause?: string };
     expect(failed.Error).toBe('Mint.KioUnusable');
     expect(failed.Cause).toMatch(/none carries an id, while 2 service users exist/);
     expect([holdings('orders'), holdings('pierone')]).toEqual(before);
-    expect(aws.calls.filter((c) => ['DeleteUser', 'DeleteObjects', 'DeleteObject'].includes(c))).toEqual([]);
+    expect(tier.aws.calls.filter((c) => ['DeleteUser', 'DeleteObjects', 'DeleteObject'].includes(c))).toEqual(
+      [],
+    );
   });
 
   it.each([
     ['its id renamed app_id', (app: Record<string, unknown>) => ({ ...app, id: undefined, app_id: app.id })],
     ['its id upper-cased', (app: Record<string, unknown>) => ({ ...app, id: String(app.id).toUpperCase() })],
   ])("keeps the user of an app whose entry has %s: that entry could be anyone's", async (_label, damage) => {
-    kio.setApps([kioApp('orders'), kioApp('pierone')]);
+    tier.kio.setApps([kioApp('orders'), kioApp('pierone')]);
     await runCycle(definition);
     const before = holdings('pierone');
 
-    kio.setApps([kioApp('orders'), damage(kioApp('pierone'))]);
-    aws.calls = [];
+    tier.kio.setApps([kioApp('orders'), damage(kioApp('pierone'))]);
+    tier.aws.calls = [];
     const run = await runCycle(definition, {}, { name: 'unidentified' });
     expect(run.status).toBe('SUCCEEDED');
     expect(holdings('pierone')).toEqual(before);
-    expect(aws.calls).not.toContain('DeleteUser');
+    expect(tier.aws.calls).not.toContain('DeleteUser');
     expect(report('unidentified').users.held).toEqual({ count: 1, names: ['pierone'], truncated: false });
   });
 
   it('keeps the user of an id Kio lists inactive first and active later', async () => {
-    kio.setApps([kioApp('orders'), kioApp('pierone')]);
+    tier.kio.setApps([kioApp('orders'), kioApp('pierone')]);
     await runCycle(definition);
     const before = holdings('pierone');
 
-    kio.setApps([kioApp('orders'), kioApp('pierone', false), kioApp('pierone', true)]);
+    tier.kio.setApps([kioApp('orders'), kioApp('pierone', false), kioApp('pierone', true)]);
     const run = await runCycle(definition, {}, { name: 'twice' });
     expect(run.status).toBe('SUCCEEDED');
     expect(holdings('pierone')).toEqual(before);
@@ -156,18 +126,18 @@ describe('Kio evidence, tag validation and user records, in the synthesized cycl
   });
 
   it('still deletes an app Kio lists as inactive and one it no longer lists, next to a held one', async () => {
-    kio.setApps([kioApp('orders'), kioApp('pierone'), kioApp('retired'), kioApp('vanished')]);
+    tier.kio.setApps([kioApp('orders'), kioApp('pierone'), kioApp('retired'), kioApp('vanished')]);
     await runCycle(definition);
     const pierone = holdings('pierone');
 
-    kio.setApps([kioApp('orders'), kioApp('retired', false), { ...kioApp('pierone'), team_id: '' }]);
+    tier.kio.setApps([kioApp('orders'), kioApp('retired', false), { ...kioApp('pierone'), team_id: '' }]);
     const run = await runCycle(definition, {}, { name: 'evidence' });
     expect(run.status).toBe('SUCCEEDED');
     for (const gone of ['retired', 'vanished']) {
       expect(holdings(gone)).toEqual({ user: false, keys: undefined, versions: undefined });
     }
     expect(holdings('pierone')).toEqual(pierone);
-    expect(aws.users.has('orders')).toBe(true);
+    expect(tier.aws.users.has('orders')).toBe(true);
     expect(report('evidence').users.deleted).toEqual({
       count: 2,
       names: ['retired', 'vanished'],
@@ -176,31 +146,31 @@ describe('Kio evidence, tag validation and user records, in the synthesized cycl
   });
 
   it('never acts on a user tagged mint:app-id=_mint: nothing under _mint/ is deleted, it is reported unmanaged', async () => {
-    kio.setApps([kioApp('orders')]);
+    tier.kio.setApps([kioApp('orders')]);
     await runCycle(definition, {}, { name: 'first' });
-    const mintState = [...aws.objects.keys()].filter((key) => key.startsWith(MINT_PREFIX)).sort();
+    const mintState = [...tier.aws.objects.keys()].filter((key) => key.startsWith(MINT_PREFIX)).sort();
     expect(mintState).toEqual(expect.arrayContaining([cycleKeys.report('first'), '_mint/status.json']));
-    aws.addUser('intruder', { [TAG.appId]: '_mint' }, '/mint/', lambdaEnv('').MINT_BOUNDARY_ARN);
-    aws.s3.resetHistory();
-    aws.calls = [];
+    tier.aws.addUser('intruder', { [TAG.appId]: '_mint' }, '/mint/', lambdaEnv('').MINT_BOUNDARY_ARN);
+    tier.aws.s3.resetHistory();
+    tier.aws.calls = [];
 
     // Without marks the user would be due at once, were it Mint's.
     const run = await runCycle(definition, {}, { name: 'tagged' });
     expect(run.status).toBe('SUCCEEDED');
-    for (const key of mintState) expect(aws.object(key)).toBeDefined();
+    for (const key of mintState) expect(tier.aws.object(key)).toBeDefined();
     expect(deletedKeys().filter((key) => key.startsWith(MINT_PREFIX))).toEqual([]);
-    const listed = aws.s3.commandCalls(S3.ListObjectVersionsCommand).map((c) => c.args[0].input.Prefix);
+    const listed = tier.aws.s3.commandCalls(S3.ListObjectVersionsCommand).map((c) => c.args[0].input.Prefix);
     expect(listed).toEqual([]);
     // Not deleted, not rotated, not retagged: the user is exactly as it was.
-    expect(aws.users.get('intruder')).toMatchObject({ keys: [], tags: { [TAG.appId]: '_mint' } });
-    expect(aws.users.get('intruder')?.password).toBeUndefined();
+    expect(tier.aws.users.get('intruder')).toMatchObject({ keys: [], tags: { [TAG.appId]: '_mint' } });
+    expect(tier.aws.users.get('intruder')?.password).toBeUndefined();
     expect(report('tagged').users.unmanaged).toEqual({ count: 1, names: ['intruder'], truncated: false });
-    expect(aws.users.has('orders')).toBe(true);
+    expect(tier.aws.users.has('orders')).toBe(true);
   });
 
   it('records users created, deleted and repaired in report.json: counts always, at most 20 names', async () => {
     const many = Array.from({ length: 22 }, (_, i) => `app-${String(i).padStart(2, '0')}`);
-    kio.setApps(many.map((id) => kioApp(id)));
+    tier.kio.setApps(many.map((id) => kioApp(id)));
     const first = await runCycle(definition, {}, { name: 'created' });
     expect(first.status).toBe('SUCCEEDED');
     expect(report('created').users).toEqual({
@@ -211,9 +181,9 @@ describe('Kio evidence, tag validation and user records, in the synthesized cycl
       unmanaged: { count: 0, names: [], truncated: false },
     });
 
-    const drifted = aws.users.get('app-00');
+    const drifted = tier.aws.users.get('app-00');
     if (drifted) drifted.boundary = undefined;
-    kio.setApps([...many.slice(0, 20).map((id) => kioApp(id)), kioApp('app-20', false)]);
+    tier.kio.setApps([...many.slice(0, 20).map((id) => kioApp(id)), kioApp('app-20', false)]);
     const second = await runCycle(definition, {}, { name: 'changed' });
     expect(second.status).toBe('SUCCEEDED');
     expect(report('changed').users).toMatchObject({

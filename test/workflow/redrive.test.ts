@@ -1,45 +1,15 @@
 import { credentialsKey, OWNERS_KEY } from '../../lambdas/contracts/keys';
 import { STATE } from '../../lib/workflow-states';
-import type { Authorizer } from '../support/authorization/authorizer';
-import { awsError, type FakeAws } from '../support/fake-aws';
+import { awsError } from '../support/fake-aws';
 import { redrive } from '../support/redrive';
-import {
-  enforcingFakeAws,
-  lambdaEnv,
-  refusals,
-  renderDefinition,
-  runCycle,
-  startKioStub,
-  synthMint,
-} from '../support/workflow-harness';
+import { runCycle, workflowTier } from '../support/workflow-harness';
 
 /** Each failure class ends in a state whose redrive re-attempts the failed work, and nothing else. */
 const kioApp = (id: string, team = 'team-a') => ({ id, team_id: team, name: id, active: true });
 
 describe('redrive re-attempts exactly what failed', () => {
-  const { template } = synthMint();
-  const definition = renderDefinition(template);
-  let aws: FakeAws;
-  let authorizer: Authorizer;
-  let kio: Awaited<ReturnType<typeof startKioStub>>;
-  const savedEnv = { ...process.env };
-  let writeSpy: jest.SpyInstance;
-
-  beforeAll(async () => {
-    kio = await startKioStub();
-  });
-  afterAll(() => kio.close());
-  beforeEach(() => {
-    ({ aws, authorizer } = enforcingFakeAws(template, definition));
-    Object.assign(process.env, lambdaEnv(kio.url));
-    writeSpy = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  });
-  afterEach(() => {
-    writeSpy.mockRestore();
-    aws.restore();
-    process.env = { ...savedEnv };
-    expect(refusals(authorizer)).toEqual([]);
-  });
+  const tier = workflowTier();
+  const { definition } = tier;
 
   const failedState = (run: { events: Record<string, unknown>[] }) =>
     run.events
@@ -48,9 +18,9 @@ describe('redrive re-attempts exactly what failed', () => {
       .at(-1);
 
   it('a user that could not be created: the execution fails in RetryServiceUsers, whose redrive creates it', async () => {
-    kio.setApps([kioApp('orders'), kioApp('blocked')]);
+    tier.kio.setApps([kioApp('orders'), kioApp('blocked')]);
     for (let i = 0; i < 10; i++)
-      aws.failNext(
+      tier.aws.failNext(
         'CreateUser',
         awsError('ServiceFailure', 'IAM is down'),
         (input) => input.UserName === 'blocked',
@@ -58,77 +28,79 @@ describe('redrive re-attempts exactly what failed', () => {
     const failed = await runCycle(definition, {}, { name: 'users-failed' });
     expect(failed.status).toBe('FAILED');
     expect(failedState(failed)).toBe(STATE.retryServiceUsers);
-    expect(aws.users.has('blocked')).toBe(false);
-    expect(aws.object(credentialsKey('orders'))).toBeDefined();
+    expect(tier.aws.users.has('blocked')).toBe(false);
+    expect(tier.aws.object(credentialsKey('orders'))).toBeDefined();
 
-    aws.clearFailures();
-    aws.calls = [];
+    tier.aws.clearFailures();
+    tier.aws.calls = [];
     const redriven = await redrive(definition, failed);
     expect(redriven.restartedAt).toBe(STATE.retryServiceUsers);
     expect(redriven.status).toBe('SUCCEEDED');
-    expect(aws.users.has('blocked')).toBe(true);
+    expect(tier.aws.users.has('blocked')).toBe(true);
     // Only the failed user: one creation, and no other app touched.
-    expect(aws.calls.filter((c) => c === 'CreateUser')).toHaveLength(1);
-    expect(aws.calls).not.toContain('CreateAccessKey');
+    expect(tier.aws.calls.filter((c) => c === 'CreateUser')).toHaveLength(1);
+    expect(tier.aws.calls).not.toContain('CreateAccessKey');
     // Its credentials come with the next cycle, which finds it due (it is new).
     expect((await runCycle(definition)).status).toBe('SUCCEEDED');
-    expect(aws.object(credentialsKey('blocked'))).toBeDefined();
+    expect(tier.aws.object(credentialsKey('blocked'))).toBeDefined();
   });
 
   it('a deletion that failed: a redrive within the hour deletes; a later one deletes nothing on the old snapshot', async () => {
-    kio.setApps([kioApp('orders'), kioApp('legacy'), kioApp('old')]);
+    tier.kio.setApps([kioApp('orders'), kioApp('legacy'), kioApp('old')]);
     expect((await runCycle(definition)).status).toBe('SUCCEEDED');
-    kio.setApps([
+    tier.kio.setApps([
       kioApp('orders'),
       { ...kioApp('legacy'), active: false },
       { ...kioApp('old'), active: false },
     ]);
-    for (let i = 0; i < 20; i++) aws.failNext('DeleteUser', awsError('ServiceFailure', 'IAM is down'));
+    for (let i = 0; i < 20; i++) tier.aws.failNext('DeleteUser', awsError('ServiceFailure', 'IAM is down'));
     const failed = await runCycle(definition, {}, { name: 'delete-failed' });
     expect(failed.status).toBe('FAILED');
     expect(failedState(failed)).toBe(STATE.retryServiceUsers);
-    aws.clearFailures();
+    tier.aws.clearFailures();
 
     // Two hours later, Kio lists the apps as active again: the snapshot's "inactive" is stale.
     const late = await redrive(definition, failed, { now: () => new Date(Date.now() + 2 * 3_600_000) });
     expect(late.status).toBe('SUCCEEDED');
-    expect(aws.users.has('legacy') && aws.users.has('old')).toBe(true);
+    expect(tier.aws.users.has('legacy') && tier.aws.users.has('old')).toBe(true);
 
     const soon = await redrive(definition, failed);
     expect(soon.status).toBe('SUCCEEDED');
-    expect(aws.users.has('legacy') || aws.users.has('old')).toBe(false);
+    expect(tier.aws.users.has('legacy') || tier.aws.users.has('old')).toBe(false);
   });
 
   it('an invalid owner mapping: fixed, a redrive applies it', async () => {
-    aws.objects.set(OWNERS_KEY, [{ body: JSON.stringify({ teams: { 'team-a': ['123'] } }), version: 1 }]);
-    kio.setApps([kioApp('orders')]);
+    tier.aws.objects.set(OWNERS_KEY, [
+      { body: JSON.stringify({ teams: { 'team-a': ['123'] } }), version: 1 },
+    ]);
+    tier.kio.setApps([kioApp('orders')]);
     const failed = await runCycle(definition, {}, { name: 'owners-failed' });
     expect(failed.status).toBe('FAILED');
     expect(failedState(failed)).toBe(STATE.retryServiceUsers);
-    expect(aws.objectTags.get(credentialsKey('orders'))?.['mint:readers'] ?? '').toBe('');
+    expect(tier.aws.objectTags.get(credentialsKey('orders'))?.['mint:readers'] ?? '').toBe('');
 
-    aws.objects.set(OWNERS_KEY, [
+    tier.aws.objects.set(OWNERS_KEY, [
       { body: JSON.stringify({ teams: { 'team-a': ['222222222222'] } }), version: 2 },
     ]);
     const redriven = await redrive(definition, failed);
     expect(redriven.status).toBe('SUCCEEDED');
-    expect(aws.objectTags.get(credentialsKey('orders'))).toEqual({ 'mint:readers': '222222222222' });
-    expect(aws.users.get('orders')?.tags['mint:readers']).toBe('222222222222');
+    expect(tier.aws.objectTags.get(credentialsKey('orders'))).toEqual({ 'mint:readers': '222222222222' });
+    expect(tier.aws.users.get('orders')?.tags['mint:readers']).toBe('222222222222');
   });
 
   it('a failed app: the execution fails in RetryFailedApps, whose redrive serves it', async () => {
-    kio.setApps([kioApp('orders'), kioApp('flaky')]);
+    tier.kio.setApps([kioApp('orders'), kioApp('flaky')]);
     for (let i = 0; i < 30; i++)
-      aws.failNext('CreateAccessKey', awsError('ServiceFailure'), (input) => input.UserName === 'flaky');
+      tier.aws.failNext('CreateAccessKey', awsError('ServiceFailure'), (input) => input.UserName === 'flaky');
     const failed = await runCycle(definition, {}, { name: 'apps-failed' });
     expect(failed.status).toBe('FAILED');
     expect(failedState(failed)).toBe(STATE.retryFailedApps);
-    const orders = aws.object(credentialsKey('orders'));
+    const orders = tier.aws.object(credentialsKey('orders'));
 
-    aws.clearFailures();
+    tier.aws.clearFailures();
     const redriven = await redrive(definition, failed);
     expect(redriven.status).toBe('SUCCEEDED');
-    expect(aws.object(credentialsKey('flaky'))).toBeDefined();
-    expect(aws.object(credentialsKey('orders')) === orders).toBe(true);
+    expect(tier.aws.object(credentialsKey('flaky'))).toBeDefined();
+    expect(tier.aws.object(credentialsKey('orders')) === orders).toBe(true);
   });
 });
