@@ -44,6 +44,9 @@ export function explainError(error: unknown): string {
   if (error instanceof CliError || error instanceof CycleSkippedError) return error.message;
   if (!(error instanceof Error)) return String(error);
   const name = error.name;
+  if (error.message === 'Region is missing') {
+    return "AWS region missing: pass --region REGION (the stack's region) or set AWS_REGION, then retry.";
+  }
   if (CREDENTIAL_ERRORS.has(name)) {
     return `AWS credentials missing or expired (${name}: ${error.message}). Sign in again (for example 'aws sso login') or set AWS_PROFILE, then retry.`;
   }

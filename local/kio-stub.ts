@@ -11,7 +11,7 @@ export interface KioStub {
   close(): Promise<void>;
 }
 
-/** A stand-in for Kio's `GET /apps` (see ../shared/reference/kio-api.yaml) on a free loopback port. */
+/** A stand-in for Kio's `GET /apps` (see docs/kio-api.yaml) on a free loopback port. */
 export async function startKioStub(apps: unknown[] = []): Promise<KioStub> {
   let status = 200;
   let body = JSON.stringify(apps);

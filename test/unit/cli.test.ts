@@ -8,6 +8,7 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
+import { explainError } from '../../cli/errors';
 import { runMint } from '../../cli/main';
 import {
   bucketPolicyStatements,
@@ -611,6 +612,10 @@ describe('mint CLI', () => {
   });
 
   describe('usage', () => {
+    it('says how to give the region when the SDK finds none', () => {
+      expect(explainError(new Error('Region is missing'))).toMatch(/--region REGION .* or set AWS_REGION/);
+    });
+
     it('exits 2 for an unknown command, an unknown flag or a flag of another command', async () => {
       expect(await mint('rotate')).toBe(2);
       expect(err).toMatch(/unknown command 'rotate'/);
