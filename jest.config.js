@@ -1,6 +1,7 @@
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
+  // Quiet when green: handler logs and EMF are shown only for a failing test (see the file).
+  testEnvironment: '<rootDir>/test/support/quiet-environment.ts',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // The integration tier (moto on loopback) runs separately: `npm run test:integration`.

@@ -1,3 +1,6 @@
+// The SDK's notice that its 2027 releases need Node.js 22 is in the README; not on every run.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { cdkJsonContext } from '../local/stack';

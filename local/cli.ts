@@ -1,3 +1,6 @@
+// The SDK's notice that its 2027 releases need Node.js 22 is in the README; not on every run.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { awsClients } from '../lambdas/adapters/aws-clients';
