@@ -9,6 +9,14 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 
+/** An object that is not JSON. The message never quotes it: some objects hold secrets. */
+export class InvalidJsonError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidJsonError';
+  }
+}
+
 /** Mint's bucket: published credentials under `<app-id>/`, Mint's own state under `_mint/`. */
 export class BucketStore {
   constructor(
@@ -38,7 +46,7 @@ export class BucketStore {
     try {
       return JSON.parse(text);
     } catch {
-      throw new Error(`s3://${this.bucket}/${key} is not valid JSON (${text.length} bytes)`);
+      throw new InvalidJsonError(`s3://${this.bucket}/${key} is not valid JSON (${text.length} bytes)`);
     }
   }
 

@@ -1,16 +1,18 @@
-import type { BucketStore } from '../adapters/bucket-store';
+import { type BucketStore, InvalidJsonError } from '../adapters/bucket-store';
 import { STATUS_KEY, type StatusDocument, sameAppStatuses, statusDocumentSchema } from '../core/app-status';
 
 /**
  * Writes `_mint/status.json` only when some app's status changed: an idle cycle reads it (one GET) and
- * writes nothing. An unreadable old document is replaced, never a reason to fail the cycle.
+ * writes nothing. A damaged old document is replaced; a read S3 refuses (AccessDenied) fails the step.
  */
 export async function writeStatusIfChanged(bucket: BucketStore, next: StatusDocument): Promise<boolean> {
   let previous: StatusDocument | undefined;
   try {
     const parsed = statusDocumentSchema.safeParse(await bucket.getJson(STATUS_KEY));
     previous = parsed.success ? parsed.data : undefined;
-  } catch {
+  } catch (error) {
+    // A damaged document is replaced; a refused or failed read is not "no document" and fails the step.
+    if (!(error instanceof InvalidJsonError)) throw error;
     previous = undefined;
   }
   if (sameAppStatuses(previous, next)) return false;

@@ -285,16 +285,15 @@ describe('authorization: every call allowed by what Mint deploys, and nothing mo
     kio.setApps([kioApp('orders')]);
     const run = await runCycle(definition);
     expect(run.status).toBe('FAILED');
-    // What the issue saw on AWS: the read is refused (and taken for a missing document), the write
-    // fails the step, so no cycle would ever get past ReconcileServiceUsers.
+    // What the issue saw on AWS: without the grant no cycle gets past ReconcileServiceUsers. (The read
+    // is refused first, and a refused read now fails the step instead of passing for a missing document.)
     expect(refusals(broken)).toEqual([
       `${STATE.reconcile} s3:GetObject ${STATUS_KEY}: s3:GetObject on arn:aws:s3:::mint-secrets/${STATUS_KEY} → ImplicitlyDenied`,
-      `${STATE.reconcile} s3:PutObject ${STATUS_KEY}: s3:PutObject on arn:aws:s3:::mint-secrets/${STATUS_KEY} → ImplicitlyDenied`,
     ]);
     const failed = run.events.find((e) => e.type === 'ExecutionFailed') as { Error?: string; Cause?: string };
     expect(failed.Error).toBe('AccessDenied');
     expect(failed.Cause).toMatch(
-      /\(ReconcileServiceUsers\) is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::mint-secrets\/_mint\/status.json \(s3:PutObject _mint\/status.json\)/,
+      /\(ReconcileServiceUsers\) is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::mint-secrets\/_mint\/status.json \(s3:GetObject _mint\/status.json\)/,
     );
   });
 });
