@@ -49,6 +49,12 @@ describe('the SDK-to-IAM table the authorization tier evaluates', () => {
     ]);
   });
 
+  it('a GET of a named version is s3:GetObjectVersion', () => {
+    expect(
+      actions(call('s3', 'GetObject', { Bucket: 'b', Key: 'orders/credentials.json', VersionId: 'v1' })),
+    ).toEqual(['s3:GetObjectVersion arn:aws:s3:::b/orders/credentials.json', `kms:Decrypt ${KEY}`]);
+  });
+
   it('HeadObject is authorized as s3:GetObject, and decrypts nothing', () => {
     expect(actions(call('s3', 'HeadObject', { Bucket: 'b', Key: 'orders/credentials.json' }))).toEqual([
       's3:GetObject arn:aws:s3:::b/orders/credentials.json',

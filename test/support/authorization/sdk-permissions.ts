@@ -83,8 +83,9 @@ const readObject =
   (input, world) => {
     const bucket = str(input.Bucket);
     const key = str(input.Key);
+    // A read of a named version is its own action, which bucket policies often deny.
     const read = {
-      action: 's3:GetObject',
+      action: input.VersionId ? 's3:GetObjectVersion' : 's3:GetObject',
       resource: objectArn(bucket, key),
       context: existingTags(world, bucket, key),
     };
