@@ -62,6 +62,22 @@ const S3_WITH_KMS = "S3 encrypts and decrypts with the bucket key on the caller'
 const MISSING_IS_404 =
   'S3 answers a GET of a missing object with 404 only to callers that may list the bucket, 403 otherwise';
 
+/** Every function that reads and writes the bucket's objects: S3 uses the key on its behalf. */
+const ENCRYPT_AND_DECRYPT_THROUGH_S3: Grant = {
+  sid: 'EncryptAndDecryptThroughS3',
+  actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+  on: 'bucketKey',
+  why: S3_WITH_KMS,
+};
+
+/** Every function that reads objects that may not exist yet. */
+const MISSING_OBJECTS_ARE_404: Grant = {
+  sid: 'MissingObjectsAre404',
+  actions: ['s3:ListBucket'],
+  on: 'bucket',
+  why: MISSING_IS_404,
+};
+
 export const FUNCTION_GRANTS: Record<MintFunction, readonly Grant[]> = {
   startCycle: [
     {
@@ -200,12 +216,7 @@ export const FUNCTION_GRANTS: Record<MintFunction, readonly Grant[]> = {
       on: { objects: ['credentials', 'pending'] },
       why: "deletes every version of a removed app's credentials and staged rotation, nothing under _mint/ else",
     },
-    {
-      sid: 'EncryptAndDecryptThroughS3',
-      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-      on: 'bucketKey',
-      why: S3_WITH_KMS,
-    },
+    ENCRYPT_AND_DECRYPT_THROUGH_S3,
   ],
   rotateBatch: [
     {
@@ -253,13 +264,8 @@ export const FUNCTION_GRANTS: Record<MintFunction, readonly Grant[]> = {
       on: { objects: ['credentials'] },
       why: 'reads what is published; publishes the tested secret with its reader-accounts tag',
     },
-    { sid: 'MissingObjectsAre404', actions: ['s3:ListBucket'], on: 'bucket', why: MISSING_IS_404 },
-    {
-      sid: 'EncryptAndDecryptThroughS3',
-      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-      on: 'bucketKey',
-      why: S3_WITH_KMS,
-    },
+    MISSING_OBJECTS_ARE_404,
+    ENCRYPT_AND_DECRYPT_THROUGH_S3,
     {
       sid: 'FindRunningCycles',
       actions: ['states:ListExecutions'],
@@ -274,13 +280,8 @@ export const FUNCTION_GRANTS: Record<MintFunction, readonly Grant[]> = {
       on: { objects: ['cycles'] },
       why: 'reads batch outcomes; writes report.json and the retry batches',
     },
-    { sid: 'MissingObjectsAre404', actions: ['s3:ListBucket'], on: 'bucket', why: MISSING_IS_404 },
-    {
-      sid: 'EncryptAndDecryptThroughS3',
-      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-      on: 'bucketKey',
-      why: S3_WITH_KMS,
-    },
+    MISSING_OBJECTS_ARE_404,
+    ENCRYPT_AND_DECRYPT_THROUGH_S3,
   ],
 };
 
