@@ -17,6 +17,7 @@ import {
   parseStage,
   planRotation,
   type Stage,
+  type StageLease,
 } from '../core/rotation-plan';
 import { failureTags, readMarks, TAG } from '../core/service-users';
 
@@ -110,11 +111,10 @@ export async function rotateApp(
 async function takeLease(
   ports: RotationPorts,
   app: DueApp,
-  options: RotationOptions,
+  lease: StageLease,
   now: Date,
 ): Promise<{ etag: string; staged?: PendingRotation } | { busy: string }> {
   const key = cycleKeys.pending(app.appId);
-  const lease = { cycle: options.cycleId, executionArn: options.executionArn, at: now.toISOString() };
   const created = await ports.bucket.putJsonIf(key, { lease }, { ifAbsent: true });
   if (created !== undefined) return { etag: created };
   const existing = await ports.bucket.getTextWithEtag(key);
@@ -165,10 +165,14 @@ async function attemptRotation(
   const outcome: AppOutcome = { appId: app.appId, status: 'unchanged' };
   const stageKey = cycleKeys.pending(app.appId);
   const now = ports.now();
-  const leaseBody = { cycle: options.cycleId, executionArn: options.executionArn, at: now.toISOString() };
+  const leaseBody: StageLease = {
+    cycle: options.cycleId,
+    executionArn: options.executionArn,
+    at: now.toISOString(),
+  };
   let lease: { etag: string; staged?: PendingRotation };
   try {
-    const taken = await takeLease(ports, app, options, now);
+    const taken = await takeLease(ports, app, leaseBody, now);
     if ('busy' in taken) return { ...outcome, busy: taken.busy };
     lease = taken;
   } catch (error) {
