@@ -1,5 +1,5 @@
+import { readAllSettings, rotationPolicy } from '../lambdas/contracts/settings';
 import { TAG } from '../lambdas/core/service-users';
-import { parseSettings } from '../lambdas/core/settings';
 import { type CycleRun, runCycle } from '../local/engine';
 import { executionCost, largestPayloadBytes } from '../local/execution-cost';
 import { startKioStub } from '../local/kio-stub';
@@ -139,23 +139,27 @@ export async function measureSize(apps: number, options: MeasureOptions = {}): P
     })),
   );
   const aws = options.aws ? options.aws(template, definition) : new FakeAws();
-  const saved = { ...process.env };
   const env = lambdaEnvironment(template, (resource) =>
     resource.type === 'AWS::S3::Bucket'
       ? (options.bucket ?? 'mint-bench')
       : (options.boundaryArn ?? `arn:aws:iam::${aws.account}:policy/mint-deny-all`),
   );
-  Object.assign(process.env, env, {
-    MINT_KIO_URL: kio.url,
-    AWS_REGION: 'eu-central-1',
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
-  });
+  const environment = { ...env, MINT_KIO_URL: kio.url };
   try {
     // The handlers log and emit EMF; a benchmark prints only its table.
     const cycle = async (name: string, offsetMs: number) => {
       aws.calls = [];
       const { result: run } = await capturingOutput(false, () =>
-        runCycle(definition, {}, { name, now: () => new Date(Date.now() + offsetMs) }),
+        runCycle(
+          definition,
+          {},
+          {
+            environment,
+            target: { region: 'eu-central-1' },
+            name,
+            now: () => new Date(Date.now() + offsetMs),
+          },
+        ),
       );
       return measure(run, aws.calls, memory);
     };
@@ -164,7 +168,7 @@ export async function measureSize(apps: number, options: MeasureOptions = {}): P
     // (both its password and its access key: the dearer kind of rotation). The tags are rewritten
     // before `settle`, the first cycle after a change, which also writes the status document
     // (`_mint/status.json`) the change made different; so `idle` is the steady state.
-    const { policy } = parseSettings(process.env);
+    const policy = rotationPolicy(readAllSettings(environment));
     const dueAt = Date.now() + 3_600_000 + 45_000;
     const passwordStale = new Date(dueAt - policy.passwordMaxAgeMs).toISOString();
     const keyStale = new Date(dueAt - policy.accessKeyMaxAgeMs).toISOString();
@@ -206,7 +210,5 @@ export async function measureSize(apps: number, options: MeasureOptions = {}): P
   } finally {
     aws.restore();
     await kio.close();
-    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-    Object.assign(process.env, saved);
   }
 }

@@ -4,12 +4,17 @@ import {
   ListExecutionsCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
-import * as z from 'zod';
-import type { BucketStore } from '../lambdas/adapters/bucket-store';
-import { STATUS_KEY, type StatusDocument, statusDocumentSchema } from '../lambdas/core/app-status';
-import { cycleKeys } from '../lambdas/core/cycle';
-import type { CyclePlan } from '../lambdas/core/cycle-plan';
-import { userQuotaSchema } from '../lambdas/core/user-quota';
+import type * as z from 'zod';
+import { type BucketStore, InvalidDocumentError, InvalidJsonError } from '../lambdas/adapters/bucket-store';
+import {
+  type CyclePlan,
+  cyclePlanSchema,
+  cycleReportSchema,
+  type RecordedNames,
+  statusDocumentSchema,
+} from '../lambdas/contracts/documents';
+import { cycleKeys, STATUS_KEY } from '../lambdas/contracts/keys';
+import type { StatusDocument } from '../lambdas/core/app-status';
 import { CliError } from './errors';
 
 /** The execution statuses that mean a cycle needs a person, and that Step Functions can redrive. */
@@ -48,44 +53,6 @@ export async function latestCycles(
   );
 }
 
-const outcomeSchema = z.looseObject({
-  appId: z.string(),
-  status: z.string(),
-  step: z.string().optional(),
-  error: z.string().optional(),
-});
-
-const recordedNamesSchema = z.object({
-  count: z.number().int().nonnegative(),
-  names: z.array(z.string()),
-  truncated: z.boolean(),
-});
-
-/** The parts of a cycle report (`_mint/cycles/<id>/report.json`) the CLI reads. */
-const reportSchema = z.looseObject({
-  cycle: z.string(),
-  invalidAppCount: z.number().int().nonnegative().default(0),
-  // Reports written before Mint recorded users have no `users` block.
-  users: z
-    .looseObject({
-      created: recordedNamesSchema,
-      deleted: recordedNamesSchema,
-      repaired: recordedNamesSchema,
-      held: recordedNamesSchema,
-      unmanaged: recordedNamesSchema,
-    })
-    .optional(),
-  finishedAt: z.string().optional(),
-  outcomes: z.array(outcomeSchema).default([]),
-  reconcile: z
-    .looseObject({
-      failures: z.array(z.object({ appId: z.string(), step: z.string(), error: z.string() })).default([]),
-      userQuota: userQuotaSchema.extend({ warning: z.string().optional() }).optional(),
-    })
-    .optional(),
-  retry: z.looseObject({ recovered: z.array(z.string()).default([]) }).optional(),
-});
-
 export interface CycleResult {
   cycle: string;
   finishedAt?: string;
@@ -99,10 +66,7 @@ export interface CycleResult {
 export interface CycleRecords {
   invalidApps: number;
   /** Absent in reports written before Mint recorded users. */
-  users?: Record<
-    'created' | 'deleted' | 'repaired' | 'held' | 'unmanaged',
-    z.infer<typeof recordedNamesSchema>
-  >;
+  users?: Record<'created' | 'deleted' | 'repaired' | 'held' | 'unmanaged', RecordedNames>;
   /** From 90 % of IAM's users-per-account quota: the account's users against it, and what to do. */
   userQuotaWarning?: string;
 }
@@ -119,23 +83,16 @@ export async function readCycleReport(
   bucket: BucketStore,
   cycleId: string,
 ): Promise<{ result: CycleResult; records: CycleRecords } | undefined> {
-  const raw = await bucket.getJson(cycleKeys.report(cycleId));
-  if (raw === undefined) return undefined;
-  const parsed = reportSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new CliError(
-      `s3://${bucket.bucket}/${cycleKeys.report(cycleId)} is not a Mint cycle report: ${parsed.error.issues[0]?.message}`,
-    );
-  }
-  const report = parsed.data;
+  const report = await readDocument(bucket, cycleKeys.report(cycleId), cycleReportSchema);
+  if (report === undefined) return undefined;
   const recovered = report.retry?.recovered ?? [];
   const failures = [
-    ...(report.reconcile?.failures ?? []),
+    ...report.reconcile.failures,
     ...report.outcomes
       .filter((o) => o.status === 'failed' && !recovered.includes(o.appId))
       .map((o) => ({ appId: o.appId, step: o.step ?? '?', error: o.error ?? '' })),
   ];
-  const { created, deleted, repaired, held, unmanaged } = report.users ?? {};
+  const { created, deleted, repaired, held, unmanaged } = report.users;
   return {
     result: {
       cycle: report.cycle,
@@ -146,30 +103,33 @@ export async function readCycleReport(
     },
     records: {
       invalidApps: report.invalidAppCount,
-      ...(report.reconcile?.userQuota?.warning
-        ? { userQuotaWarning: report.reconcile.userQuota.warning }
-        : {}),
-      ...(created && deleted && repaired && held && unmanaged
-        ? { users: { created, deleted, repaired, held, unmanaged } }
-        : {}),
+      ...(report.reconcile.userQuota.warning ? { userQuotaWarning: report.reconcile.userQuota.warning } : {}),
+      users: { created, deleted, repaired, held, unmanaged },
     },
   };
 }
 
 export async function readStatus(bucket: BucketStore): Promise<StatusDocument | undefined> {
-  const raw = await bucket.getJson(STATUS_KEY);
-  if (raw === undefined) return undefined;
-  const parsed = statusDocumentSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new CliError(
-      `s3://${bucket.bucket}/${STATUS_KEY} is not a Mint status document (schema version 1 expected)`,
-    );
-  }
-  return parsed.data;
+  return readDocument(bucket, STATUS_KEY, statusDocumentSchema);
 }
 
 export async function readPlan(bucket: BucketStore, cycleId: string): Promise<CyclePlan | undefined> {
-  return (await bucket.getJson(cycleKeys.plan(cycleId))) as CyclePlan | undefined;
+  return readDocument(bucket, cycleKeys.plan(cycleId), cyclePlanSchema);
+}
+
+/** A document parsed with its contract; one that is not is a CliError naming the object and fields. */
+async function readDocument<T>(
+  bucket: BucketStore,
+  key: string,
+  schema: z.ZodType<T>,
+): Promise<T | undefined> {
+  try {
+    return await bucket.getJson(key, schema);
+  } catch (error) {
+    if (error instanceof InvalidDocumentError || error instanceof InvalidJsonError)
+      throw new CliError(error.message);
+    throw error;
+  }
 }
 
 export interface ExecutionState {

@@ -3,7 +3,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { clientConfig } from '../lambdas/adapters/aws-clients';
-import { BucketStore } from '../lambdas/adapters/bucket-store';
+import { S3BucketStore } from '../lambdas/adapters/bucket-store';
 import { accessPolicyCommand } from './access-policy';
 import type { CliContext } from './context';
 import { CliError, CycleSkippedError, EXIT, explainError } from './errors';
@@ -190,7 +190,7 @@ export async function runMint(argv: string[], io: CliIo): Promise<number> {
     );
     const ctx: CliContext = {
       sfn: new SFNClient(config),
-      bucket: new BucketStore(
+      bucket: new S3BucketStore(
         new S3Client({ ...config, forcePathStyle: Boolean(io.env.AWS_ENDPOINT_URL) }),
         targets.bucket,
       ),

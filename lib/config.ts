@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { kioUrlSchema, tunableSettings } from '../lambdas/contracts/settings';
 
 /**
  * Deploy-time settings: `cdk.json` context keys prefixed `mint:`, overridable with `-c mint:key=value`.
@@ -26,27 +27,18 @@ const emailList = z
 
 export const mintConfigSchema = z
   .object({
-    kioUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://kio.example.com' }),
+    kioUrl: kioUrlSchema,
     kioTokenSecretName: z.string().min(1).optional(),
     schedule: z
       .string()
       .regex(/^(rate|cron)\(.+\)$/, 'must be an EventBridge expression such as rate(5 minutes)')
       .default('rate(5 minutes)'),
     scheduleEnabled: boolean.default(true),
-    userPath: z
-      .string()
-      .regex(/^\/([\w+=,.@-]+\/)+$/, 'must be an IAM path such as /mint/ (starts and ends with /)')
-      .default('/mint/'),
     permissionsBoundaryArn: z
       .string()
       .regex(/^arn:aws[\w-]*:iam::(\d{12}|aws):policy\/.+$/, 'must be an IAM managed policy ARN')
       .optional(),
-    passwordMaxAgeHours: z.coerce.number().positive().default(24),
-    accessKeyMaxAgeDays: z.coerce.number().positive().default(30),
-    previousKeyGraceHours: z.coerce.number().nonnegative().default(24),
-    maxDeletionsPerCycle: z.coerce.number().int().nonnegative().default(10),
-    batchSize: z.coerce.number().int().min(1).max(500).default(25),
-    batchConcurrency: z.coerce.number().int().min(1).max(20).default(4),
+    ...tunableSettings,
     mapConcurrency: z.coerce.number().int().min(1).max(40).default(8),
     logRetentionDays: z.coerce
       .number()

@@ -3,8 +3,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { awsClients } from '../lambdas/adapters/aws-clients';
-import { BucketStore } from '../lambdas/adapters/bucket-store';
+import { createAwsClients } from '../lambdas/adapters/aws-clients';
+import { S3BucketStore } from '../lambdas/adapters/bucket-store';
+import { readAllSettings } from '../lambdas/contracts/settings';
 import { OWNERS_KEY } from '../lambdas/core/owners';
 import { EmulatorUnsupportedError } from './emulator';
 import type { CycleRun } from './engine';
@@ -85,11 +86,12 @@ export async function main(argv: string[]): Promise<number> {
     print(`Kio: ${mint.kioUrl}${mint.kio ? ` (stub serving ${apps?.length ?? 0} apps)` : ''}`);
     print(`bucket: s3://${mint.bucket}\n`);
     if (args.owners !== undefined) {
-      await new BucketStore(awsClients.s3(), mint.bucket).putJson(OWNERS_KEY, args.owners);
+      const clients = createAwsClients(readAllSettings(mint.environment), { endpoint: mint.endpoint });
+      await new S3BucketStore(clients.s3(), mint.bucket).putJson(OWNERS_KEY, args.owners);
       print(`owner mapping: s3://${mint.bucket}/${OWNERS_KEY}\n`);
     }
     const summaries = await runCycles(mint, args, outDir);
-    const inventory = await takeInventory(mint.bucket, process.env.MINT_USER_PATH ?? '/mint/');
+    const inventory = await takeInventory(mint.bucket, mint.environment.MINT_USER_PATH ?? '/mint/');
     writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify(summaries, null, 2)}\n`);
     writeFileSync(join(outDir, 'inventory.json'), `${JSON.stringify(inventory, null, 2)}\n`);
     const published = inventory.objects.filter(

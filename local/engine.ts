@@ -3,8 +3,14 @@ import { CreatePolicyCommand, IAMClient, ListPoliciesCommand } from '@aws-sdk/cl
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { resetAwsClients } from '../lambdas/adapters/aws-clients';
-import { type Runtime, resetRuntime } from '../lambdas/handlers/runtime';
+import type { AwsTarget } from '../lambdas/adapters/aws-clients';
+import { readAllSettings } from '../lambdas/contracts/settings';
+import { listAppsStep } from '../lambdas/handlers/list-apps';
+import { reconcileStep, retryServiceUsersStep } from '../lambdas/handlers/reconcile';
+import { recordRetryStep, reportStep } from '../lambdas/handlers/report';
+import { rotateBatchStep } from '../lambdas/handlers/rotate-batch';
+import { createRuntime, mintHandler, type Ports, type Step } from '../lambdas/handlers/runtime';
+import { startCycleStep } from '../lambdas/handlers/start-cycle';
 import { STATE } from '../lib/rotation-workflow';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type ReferencedResource } from './stack';
 import { currentTask } from './task-context';
@@ -26,7 +32,6 @@ export type EventLog = Record<string, unknown>;
 
 /** The state machine ARN the local engine puts in each execution's context. */
 export const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:Mint`;
-type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
 export interface CycleRun {
   name: string;
@@ -38,41 +43,47 @@ export interface CycleRun {
 }
 
 export interface RunCycleOptions {
+  /** The Lambda environment the stack deploys (`MINT_*`): every function's settings are read from it. */
+  environment: Record<string, string | undefined>;
+  /** Where the handlers' AWS clients go: the local runner's moto endpoint; FakeAws needs none. */
+  target?: AwsTarget;
   /** The execution's name; also the cycle id under `_mint/cycles/`. */
   name?: string;
   /** The clock the handlers see: the local runner moves it forward to make rotations due. */
   now?: () => Date;
   /** Other parts of the handlers' runtime to replace (tests: a key test that does not wait). */
-  runtime?: Partial<Runtime>;
+  runtime?: Partial<Ports>;
 }
 
 /**
  * Executes the synthesized definition with aws-local-stepfunctions, each task running the real
- * Lambda handler (middy, Powertools and all) in-process with the SDK clients built from the current
- * environment. Two narrow substitutions, both here: Task resources are mapped to in-process handlers,
+ * step (middy, Powertools and all) in-process, built from the runtime the environment given describes. Two narrow substitutions, both here: Task resources are mapped to in-process handlers,
  * and RetryFailedApps' retry interval is zero (its deployed interval waits for a concurrent cycle).
  */
 export async function runCycle(
   definition: Record<string, unknown>,
-  input: unknown = {},
-  options: RunCycleOptions = {},
+  input: unknown,
+  options: RunCycleOptions,
 ): Promise<CycleRun> {
   const name = options.name ?? `cycle-${Date.now()}`;
-  resetAwsClients();
-  resetRuntime({ ...options.runtime, ...(options.now ? { now: options.now } : {}) });
-  const load = (state: string, m: { handler: LambdaHandler }) => (event: unknown) =>
-    currentTask.run({ state }, () => m.handler(event, fakeContext) as Promise<never>);
-  const rotate = await import('../lambdas/handlers/rotate-batch');
-  const report = await import('../lambdas/handlers/report');
+  const runtime = createRuntime(readAllSettings(options.environment), {
+    ...(options.target ? { target: options.target } : {}),
+    replace: { ...options.runtime, ...(options.now ? { now: options.now } : {}) },
+  });
+  const load = (state: string, step: Step<unknown>) => {
+    const handler = mintHandler(step);
+    return (event: unknown) =>
+      currentTask.run({ state }, () => handler(event, fakeContext) as Promise<never>);
+  };
   const handlers = {
-    [STATE.startCycle]: load(STATE.startCycle, await import('../lambdas/handlers/start-cycle')),
-    [STATE.listApps]: load(STATE.listApps, await import('../lambdas/handlers/list-apps')),
-    [STATE.reconcile]: load(STATE.reconcile, await import('../lambdas/handlers/reconcile')),
-    [STATE.retryServiceUsers]: load(STATE.retryServiceUsers, await import('../lambdas/handlers/reconcile')),
-    [STATE.rotateBatch]: load(STATE.rotateBatch, rotate),
-    [STATE.retryBatch]: load(STATE.retryBatch, rotate),
-    [STATE.report]: load(STATE.report, report),
-    [STATE.recordRetry]: load(STATE.recordRetry, report),
+    [STATE.startCycle]: load(STATE.startCycle, startCycleStep(runtime)),
+    [STATE.listApps]: load(STATE.listApps, listAppsStep(runtime)),
+    [STATE.reconcile]: load(STATE.reconcile, reconcileStep(runtime)),
+    [STATE.retryServiceUsers]: load(STATE.retryServiceUsers, retryServiceUsersStep(runtime)),
+    [STATE.rotateBatch]: load(STATE.rotateBatch, rotateBatchStep(runtime)),
+    [STATE.retryBatch]: load(STATE.retryBatch, rotateBatchStep(runtime)),
+    [STATE.report]: load(STATE.report, reportStep(runtime)),
+    [STATE.recordRetry]: load(STATE.recordRetry, recordRetryStep(runtime)),
   };
   const started = performance.now();
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });

@@ -36,8 +36,10 @@ export interface LocalMint {
   boundaryArn: string;
   template: Template;
   definition: Record<string, unknown>;
+  /** The Lambda environment the stack would deploy, with the local names of its bucket and boundary. */
+  environment: Record<string, string>;
   /** Executes one cycle of the synthesized state machine. */
-  cycle(input?: unknown, options?: RunCycleOptions): Promise<CycleRun>;
+  cycle(input?: unknown, options?: Partial<RunCycleOptions>): Promise<CycleRun>;
   /**
    * Registers the definition with the endpoint's Step Functions API (moto records executions but does
    * not run them), so `npx mint` has a state machine to list and start; returns its ARN.
@@ -127,7 +129,9 @@ export async function startLocalMint(options: LocalMintOptions = {}): Promise<Lo
     await provision();
     const env = lambdaEnvironment(template, (resource) => resolved.get(resource.logicalId) ?? '');
     if (env.MINT_BOUNDARY_ARN) await assertUserPermissionsBoundaries(env.MINT_BOUNDARY_ARN, endpoint);
-    Object.assign(process.env, env, { MINT_CYCLE_GUARD: 'off' }, options.env);
+    // The guard asks Step Functions, which does not run here; each local cycle runs to completion anyway.
+    const environment = { ...env, MINT_CYCLE_GUARD: 'off', ...options.env };
+    const target = { endpoint, region: process.env.AWS_REGION ?? LOCAL_REGION };
     const definition = renderDefinition(template);
     return {
       endpoint,
@@ -137,7 +141,9 @@ export async function startLocalMint(options: LocalMintOptions = {}): Promise<Lo
       boundaryArn: env.MINT_BOUNDARY_ARN ?? '',
       template,
       definition,
-      cycle: (input = {}, cycleOptions = {}) => runCycle(definition, input, cycleOptions),
+      environment,
+      cycle: (input = {}, cycleOptions = {}) =>
+        runCycle(definition, input, { environment, target, ...cycleOptions }),
       registerStateMachine: async () => {
         const sfn = new SFNClient({ endpoint, region: process.env.AWS_REGION });
         try {

@@ -1,5 +1,5 @@
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { clientConfig } from './aws-clients';
+import type { AwsClients } from './aws-clients';
 import type { NewAccessKey } from './identity-store';
 
 export interface KeyTestOptions {
@@ -8,6 +8,8 @@ export interface KeyTestOptions {
   firstDelayMs: number;
   maxDelayMs: number;
   sleep?: (ms: number) => Promise<void>;
+  /** How the key's own STS client reaches AWS (timeouts, and the local runner's endpoint). */
+  clientConfig?: AwsClients['config'];
 }
 
 export const DEFAULT_KEY_TEST: KeyTestOptions = { attempts: 8, firstDelayMs: 500, maxDelayMs: 8000 };
@@ -38,7 +40,7 @@ export async function testAccessKey(
   options: KeyTestOptions = DEFAULT_KEY_TEST,
   makeClient: (key: NewAccessKey) => STSClient = (k) =>
     new STSClient({
-      ...clientConfig(),
+      ...options.clientConfig,
       credentials: { accessKeyId: k.accessKeyId, secretAccessKey: k.secretAccessKey },
       // This loop retries, with delays sized for IAM's propagation; the SDK must not retry inside it.
       maxAttempts: 1,

@@ -8,17 +8,14 @@ import {
   PutObjectTaggingCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import type * as z from 'zod';
+import { type BucketStore, parseDocument } from './object-store';
 
-/** An object that is not JSON. The message never quotes it: some objects hold secrets. */
-export class InvalidJsonError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidJsonError';
-  }
-}
+export { InvalidDocumentError, InvalidJsonError } from './object-store';
+export type { BucketStore };
 
-/** Mint's bucket: published credentials under `<app-id>/`, Mint's own state under `_mint/`. */
-export class BucketStore {
+/** Mint's bucket over S3. */
+export class S3BucketStore implements BucketStore {
   constructor(
     private readonly s3: S3Client,
     readonly bucket: string,
@@ -36,18 +33,9 @@ export class BucketStore {
     }
   }
 
-  /**
-   * The object parsed as JSON, or undefined when it does not exist. A parse error is rethrown without
-   * V8's message, which quotes the input: these objects hold secrets (`_mint/pending/`).
-   */
-  async getJson(key: string): Promise<unknown> {
+  async getJson<T>(key: string, schema: z.ZodType<T>): Promise<T | undefined> {
     const text = await this.getText(key);
-    if (text === undefined) return undefined;
-    try {
-      return JSON.parse(text);
-    } catch {
-      throw new InvalidJsonError(`s3://${this.bucket}/${key} is not valid JSON (${text.length} bytes)`);
-    }
+    return text === undefined ? undefined : parseDocument(`s3://${this.bucket}/${key}`, text, schema);
   }
 
   /**

@@ -1,16 +1,6 @@
-import type { RunOptions } from './run-input';
-
-/** The references one cycle passes between its states: never secrets, never unbounded lists. */
-export interface CycleRef {
-  /** The execution name: names this cycle's folder `_mint/cycles/<id>/`. */
-  id: string;
-  executionArn: string;
-  stateMachineArn: string;
-  startedAt: string;
-  options: RunOptions;
-}
-
 export { cycleKeys, MINT_PREFIX } from '../contracts/keys';
+/** The references one cycle passes between its states: never secrets, never unbounded lists. */
+export type { CycleRef } from '../contracts/steps';
 
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   if (size < 1) throw new RangeError(`chunk size must be at least 1, got ${size}`);

@@ -1,3 +1,4 @@
+import type { DueApp } from '../contracts/steps';
 import { type RotationMarks, readMarks } from './service-users';
 
 export interface RotationPolicy {
@@ -51,15 +52,7 @@ export function dueWork(
   };
 }
 
-/** A due app as it travels in a batch file: references and tag state, never a secret. */
-export interface DueApp {
-  appId: string;
-  userName: string;
-  userArn: string;
-  tags: Record<string, string>;
-  /** A stage was found for it when the cycle began: whatever else is due, it is repaired or finished. */
-  staged?: boolean;
-}
+export type { DueApp };
 
 /**
  * The apps that need work this cycle, decided from the users' tags alone. `onlyApps` narrows a

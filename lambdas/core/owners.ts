@@ -23,7 +23,7 @@ const accountList = z.array(z.string()).max(MAX_READERS_PER_APP, {
   error: `lists more than ${MAX_READERS_PER_APP} accounts, the most one app's reader tag can hold`,
 });
 
-const ownersSchema = z
+export const ownerMappingSchema = z
   .object({
     teams: z.record(z.string(), accountList).default({}),
     apps: z.record(z.string(), accountList).default({}),
@@ -45,7 +45,7 @@ export class OwnerMappingError extends Error {
  * accounts of the team with the typo.
  */
 export function parseOwnerMapping(value: unknown): OwnerMapping {
-  const parsed = ownersSchema.safeParse(value);
+  const parsed = ownerMappingSchema.safeParse(value);
   if (!parsed.success) {
     const details = parsed.error.issues.map((issue) => {
       const where = issue.path.length > 0 ? issue.path.join('.') : 'the document';

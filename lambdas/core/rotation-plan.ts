@@ -153,14 +153,18 @@ const pendingRotationSchema = z.object({
 
 const leaseSchema = z.object({ cycle: z.string(), executionArn: z.string(), at: z.string() });
 
+/** `_mint/pending/<app-id>.json` as stored now; `parseStage` also reads earlier shapes. */
+export const stageSchema = z.object({
+  lease: leaseSchema.optional(),
+  rotation: pendingRotationSchema.optional(),
+});
+
 /**
  * Reads a stage as stored now, or as earlier versions stored it (the rotation at the top level, no
  * lease). Anything unreadable is a stage with neither: free, and its keys orphans.
  */
 export function parseStage(value: unknown): Stage {
-  const stage = z
-    .object({ lease: leaseSchema.optional(), rotation: pendingRotationSchema.optional() })
-    .safeParse(value);
+  const stage = stageSchema.safeParse(value);
   const legacy = pendingRotationSchema.safeParse(value);
   if (legacy.success) return { rotation: legacy.data };
   if (!stage.success) return {};

@@ -3,7 +3,7 @@ import { APP_ID_PATTERN } from './apps';
 import { InvalidInputError } from './errors';
 
 /** Input of a manual run (DESIGN.md "Manual runs"); `{}` is a normal scheduled cycle. */
-const runInputSchema = z
+export const runInputSchema = z
   .object({
     apps: z.array(z.string().regex(APP_ID_PATTERN, 'is not a Kio app id')).min(1).optional(),
     force: z.boolean().default(false),

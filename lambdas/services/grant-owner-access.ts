@@ -1,5 +1,7 @@
+import * as z from 'zod';
 import type { BucketStore } from '../adapters/bucket-store';
 import type { IdentityStore } from '../adapters/identity-store';
+import type { GrantChange, ReconcileFailure } from '../contracts/steps';
 import type { KioApp } from '../core/apps';
 import { credentialsKey } from '../core/credentials';
 import { settleWithConcurrency } from '../core/cycle';
@@ -16,18 +18,14 @@ import {
 } from '../core/owners';
 import type { ManagedUser } from './reconcile-service-users';
 
-export interface GrantChange {
-  appId: string;
-  from: string[];
-  to: string[];
-}
+export type { GrantChange };
 
 export interface GrantResult {
   /** Apps whose reader accounts changed (or would change, on a dry run). */
   changes: GrantChange[];
   /** Active apps that no account outside Mint's can read: their team has no owner account. */
   unreadable: string[];
-  failures: { appId: string; step: string; error: string }[];
+  failures: ReconcileFailure[];
   /** Why the owner mapping was not applied; then nothing changed and no app is counted unreadable. */
   ownersError?: string;
   /**
@@ -45,7 +43,8 @@ export type OwnerMappingRead = { mapping: OwnerMapping } | { error: string };
  */
 export async function readOwnerMapping(bucket: BucketStore): Promise<OwnerMappingRead> {
   try {
-    const value = await bucket.getJson(OWNERS_KEY);
+    // Parsed in two steps so that every bad entry is named (parseOwnerMapping's messages), not only the first.
+    const value = await bucket.getJson(OWNERS_KEY, z.unknown());
     return { mapping: value === undefined ? NO_OWNERS : parseOwnerMapping(value) };
   } catch (error) {
     return { error: describeError(error) };

@@ -1,8 +1,14 @@
+import type * as z from 'zod';
 import type { BucketStore } from '../adapters/bucket-store';
 import type { IdentityStore } from '../adapters/identity-store';
+import { logger } from '../adapters/telemetry';
+import type { retryServiceUsersInputSchema } from '../contracts/steps';
 import type { ParsedApps } from '../core/apps';
+import { reconcileCause } from '../core/cycle-report';
+import { ServiceUsersNotReconciledError } from '../core/errors';
 import { OWNERS_KEY } from '../core/owners';
 import { grantOwnerAccess, newUserReaderTags, readOwnerMapping } from './grant-owner-access';
+import { type ReconcileCyclePorts, readAppsSnapshot } from './reconcile-cycle';
 import { reconcileServiceUsers } from './reconcile-service-users';
 
 export interface RetryServiceUsersRequest {
@@ -44,4 +50,34 @@ export async function retryServiceUsers(
     ...grants.failures,
     ...(grants.ownersError ? [{ appId: OWNERS_KEY, step: 'read-owners', error: grants.ownersError }] : []),
   ];
+}
+
+/** How old a cycle's Kio snapshot may be for a retry to still delete on it. */
+export const SNAPSHOT_DELETES_MS = 3_600_000;
+
+/**
+ * RetryServiceUsers: the users ReconcileServiceUsers could not reconcile, once more, from the same Kio
+ * snapshot and only those. A failure ends the execution here, so a redrive runs exactly this again.
+ */
+export async function retryFailedServiceUsers(
+  runtime: ReconcileCyclePorts,
+  request: z.output<typeof retryServiceUsersInputSchema>,
+): Promise<{ retried: number }> {
+  const { cycle, apps, failedApps, failedAppsTruncated, ownersFailed } = request;
+  // A redrive can come days later: Kio may have changed since the snapshot, so it deletes nothing then
+  // (the next scheduled cycle decides from a fresh answer); creation and grants are safe to retry.
+  const deletions = runtime.now().getTime() - new Date(cycle.startedAt).getTime() < SNAPSHOT_DELETES_MS;
+  const kio = await readAppsSnapshot(runtime.bucket, apps.key);
+  const failures = await retryServiceUsers(runtime, {
+    kio,
+    ...(failedAppsTruncated ? {} : { failedApps }),
+    deletions,
+    ownersFailed,
+    boundaryArn: runtime.settings.boundaryArn,
+    maxDeletions: runtime.settings.maxDeletionsPerCycle,
+  });
+  for (const failure of failures) logger.error('service user still not reconciled', failure);
+  if (failures.length > 0)
+    throw new ServiceUsersNotReconciledError(reconcileCause(failures.length, failures.slice(0, 20)));
+  return { retried: failedApps.length };
 }

@@ -1,5 +1,6 @@
 import type { BucketStore } from '../adapters/bucket-store';
 import type { IdentityStore, NewAccessKey } from '../adapters/identity-store';
+import type { AppOutcome } from '../contracts/steps';
 import {
   type CredentialsDocument,
   credentialsDocumentSchema,
@@ -43,24 +44,7 @@ export interface RotationOptions {
 /** Attempts at publishing within one invocation: the password is already set in IAM by then. */
 const PUBLISH_ATTEMPTS = 3;
 
-/** What happened to one app: references only (key ids and object versions are not secrets). */
-export interface AppOutcome {
-  appId: string;
-  status: 'rotated' | 'retired' | 'unchanged' | 'failed';
-  passwordChanged?: boolean;
-  newAccessKeyId?: string;
-  retiredKeyIds?: string[];
-  orphanKeysDeleted?: string[];
-  credentialsVersionId?: string;
-  resumed?: boolean;
-  /** On failure: the step that failed and the upstream error, without secret values. */
-  step?: string;
-  error?: string;
-  /** Set when the failure could not be counted on the user (why): its failure count is then behind. */
-  failureNotCounted?: string;
-  /** Another execution holds the app's lease: left alone this time, nothing changed. */
-  busy?: string;
-}
+export type { AppOutcome };
 
 function parsePublished(text: string | undefined): CredentialsDocument | undefined {
   if (text === undefined) return undefined;

@@ -1,4 +1,4 @@
-import { type BucketStore, InvalidJsonError } from '../adapters/bucket-store';
+import { type BucketStore, InvalidDocumentError, InvalidJsonError } from '../adapters/bucket-store';
 import { STATUS_KEY, type StatusDocument, sameAppStatuses, statusDocumentSchema } from '../core/app-status';
 
 /**
@@ -8,11 +8,10 @@ import { STATUS_KEY, type StatusDocument, sameAppStatuses, statusDocumentSchema 
 export async function writeStatusIfChanged(bucket: BucketStore, next: StatusDocument): Promise<boolean> {
   let previous: StatusDocument | undefined;
   try {
-    const parsed = statusDocumentSchema.safeParse(await bucket.getJson(STATUS_KEY));
-    previous = parsed.success ? parsed.data : undefined;
+    previous = await bucket.getJson(STATUS_KEY, statusDocumentSchema);
   } catch (error) {
     // A damaged document is replaced; a refused or failed read is not "no document" and fails the step.
-    if (!(error instanceof InvalidJsonError)) throw error;
+    if (!(error instanceof InvalidJsonError || error instanceof InvalidDocumentError)) throw error;
     previous = undefined;
   }
   if (sameAppStatuses(previous, next)) return false;

@@ -1,4 +1,4 @@
-import { type CycleRun, runCycle } from '../../local/engine';
+import { type CycleRun, runCycle } from './workflow-harness';
 
 type State = { Next?: string; Default?: string; Choices?: { Next?: string }[]; Catch?: { Next?: string }[] };
 

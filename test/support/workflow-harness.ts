@@ -3,7 +3,14 @@
  * the FakeAws double instead of moto.
  */
 import type { Template } from 'aws-cdk-lib/assertions';
-import { currentTask, LOCAL_STATE_MACHINE_ARN, localBucketName } from '../../local/engine';
+import {
+  type CycleRun,
+  currentTask,
+  LOCAL_STATE_MACHINE_ARN,
+  localBucketName,
+  type RunCycleOptions,
+  runCycle as runLocalCycle,
+} from '../../local/engine';
 import { startKioStub } from '../../local/kio-stub';
 import { LOCAL_ACCOUNT, LOCAL_REGION, renderDefinition, synthMint } from '../../local/stack';
 import { Authorizer } from './authorization/authorizer';
@@ -11,7 +18,29 @@ import type { AwsWorld } from './authorization/sdk-permissions';
 import { DeployedTemplate, taskFunctions } from './authorization/template-policies';
 import { FakeAws } from './fake-aws';
 
-export { type CycleRun, runCycle } from '../../local/engine';
+export type { CycleRun };
+
+/**
+ * The Lambda environment the next cycles run with: what the stack would deploy, set per test by
+ * `useLambdaEnvironment` (or `workflowTier`), changed in place by a test that needs another setting.
+ */
+let environment: Record<string, string | undefined> = {};
+
+export function useLambdaEnvironment(
+  env: Record<string, string | undefined>,
+): Record<string, string | undefined> {
+  environment = { ...env };
+  return environment;
+}
+
+/** Executes the definition locally with this test's Lambda environment. */
+export function runCycle(
+  definition: Record<string, unknown>,
+  input: unknown = {},
+  options: Partial<RunCycleOptions> = {},
+): Promise<CycleRun> {
+  return runLocalCycle(definition, input, { environment, ...options });
+}
 export { renderDefinition, startKioStub, synthMint };
 
 /** The Lambda environment for FakeAws, whose account and names are fixed. */
@@ -110,6 +139,8 @@ export interface WorkflowTier {
   readonly kio: KioStub;
   /** What the handlers wrote to stdout in this test (logs and EMF), kept out of the test output. */
   readonly logged: string[];
+  /** This test's Lambda environment; a test may change a setting in it before its next cycle. */
+  readonly environment: Record<string, string | undefined>;
 }
 
 type KioStub = Awaited<ReturnType<typeof startKioStub>>;
@@ -125,7 +156,6 @@ export function workflowTier(options: { context?: Record<string, unknown> } = {}
   let current: { aws: FakeAws; authorizer: Authorizer } | undefined;
   let kio: KioStub | undefined;
   let logged: string[] = [];
-  const savedEnv = { ...process.env };
   let writeSpy: jest.SpyInstance | undefined;
   beforeAll(async () => {
     kio = await startKioStub();
@@ -133,7 +163,7 @@ export function workflowTier(options: { context?: Record<string, unknown> } = {}
   afterAll(() => kio?.close());
   beforeEach(() => {
     current = enforcingFakeAws(template, definition);
-    Object.assign(process.env, lambdaEnv(kio?.url ?? ''));
+    useLambdaEnvironment(lambdaEnv(kio?.url ?? ''));
     logged = [];
     writeSpy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
       logged.push(String(chunk));
@@ -143,7 +173,6 @@ export function workflowTier(options: { context?: Record<string, unknown> } = {}
   afterEach(() => {
     writeSpy?.mockRestore();
     current?.aws.restore();
-    process.env = { ...savedEnv };
     if (current) expect(refusals(current.authorizer)).toEqual([]);
   });
   const need = <T>(value: T | undefined, what: string): T => {
@@ -164,6 +193,9 @@ export function workflowTier(options: { context?: Record<string, unknown> } = {}
     },
     get logged() {
       return logged;
+    },
+    get environment() {
+      return environment;
     },
   };
 }

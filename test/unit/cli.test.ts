@@ -10,6 +10,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { explainError } from '../../cli/errors';
 import { runMint } from '../../cli/main';
+import type { CycleReport } from '../../lambdas/contracts/documents';
 import {
   bucketPolicyStatements,
   keyPolicyStatements,
@@ -29,15 +30,32 @@ const execArn = (name: string) => `arn:aws:states:eu-west-1:111111111111:executi
 const TARGETS = ['--state-machine-arn', SM, '--bucket', 'mint-secrets'];
 const at = (minutes: number) => new Date(Date.parse('2026-11-28T12:00:00Z') + minutes * 60_000);
 
-/** A cycle report as the Report step writes it, for a cycle in which two apps failed. */
-const failedReport = {
+const none = { count: 0, names: [], truncated: false };
+
+/** A cycle report as the Report step writes it (its contract), for a cycle in which two apps failed. */
+const failedReport: CycleReport = {
   cycle: 'cycle-2',
   startedAt: at(0).toISOString(),
   finishedAt: at(1).toISOString(),
   options: { force: false, revokePrevious: false, dryRun: false },
   invalidApps: [],
   invalidAppCount: 0,
-  reconcile: { batches: [], failureCount: 0, failures: [], dryRun: false },
+  invalidAppsTruncated: false,
+  users: { created: none, deleted: none, repaired: none, held: none, unmanaged: none },
+  reconcile: {
+    batches: [],
+    due: 3,
+    toCreate: 0,
+    toDelete: 0,
+    failureCount: 0,
+    failures: [],
+    failedApps: [],
+    failedAppsTruncated: false,
+    ownersFailed: false,
+    grants: { changed: 0, changes: [], unreadableCount: 0, unreadable: [] },
+    userQuota: { users: 3, quota: 5000, percent: 0, state: 'ok' },
+    dryRun: false,
+  },
   outcomes: [
     { appId: 'orders', status: 'rotated', passwordChanged: true },
     { appId: 'payments', status: 'failed', step: 'set-password', error: 'ServiceFailure: IAM is down' },
@@ -202,7 +220,7 @@ describe('mint CLI', () => {
         ...failedReport,
         cycle: 'cycle-3',
         outcomes: failedReport.outcomes.slice(0, 2),
-        retry: { recovered: ['payments'], outcomes: [] },
+        retry: { finishedAt: at(2).toISOString(), recovered: ['payments'], outcomes: [] },
       });
       put(STATUS_KEY, { ...status, apps: [] });
       expect(await mint('status', ...TARGETS)).toBe(0);
@@ -433,7 +451,7 @@ describe('mint CLI', () => {
       aws.sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
       put(cycleKeys.report('cycle-2'), {
         ...failedReport,
-        retry: { recovered: ['payments', 'billing'], outcomes: [] },
+        retry: { finishedAt: at(2).toISOString(), recovered: ['payments', 'billing'], outcomes: [] },
       });
       expect(await mint('redrive', 'cycle-2', '--wait', ...TARGETS)).toBe(0);
       expect(redriven()).toEqual([execArn('cycle-2')]);

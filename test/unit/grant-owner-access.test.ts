@@ -1,6 +1,6 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
-import { BucketStore } from '../../lambdas/adapters/bucket-store';
+import { S3BucketStore } from '../../lambdas/adapters/bucket-store';
 import { IamIdentityStore } from '../../lambdas/adapters/identity-store';
 import { credentialsKey } from '../../lambdas/core/credentials';
 import { READERS_TAG } from '../../lambdas/core/owners';
@@ -15,7 +15,7 @@ describe('grantOwnerAccess', () => {
       path: '/mint/',
       boundaryArn: 'arn:aws:iam::1:policy/b',
     }),
-    bucket: new BucketStore(new S3Client({}), 'mint-secrets'),
+    bucket: new S3BucketStore(new S3Client({}), 'mint-secrets'),
   });
   const apps = [
     { id: 'orders', teamId: 'checkout', name: 'Orders', active: true },

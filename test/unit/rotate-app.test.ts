@@ -1,6 +1,6 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
-import { BucketStore } from '../../lambdas/adapters/bucket-store';
+import { S3BucketStore } from '../../lambdas/adapters/bucket-store';
 import { IamIdentityStore } from '../../lambdas/adapters/identity-store';
 import { credentialsKey } from '../../lambdas/core/credentials';
 import { cycleKeys } from '../../lambdas/core/cycle';
@@ -34,7 +34,7 @@ describe('rotateApp', () => {
         path: '/mint/',
         boundaryArn: 'arn:aws:iam::111111111111:policy/b',
       }),
-      bucket: new BucketStore(new S3Client({}), 'mint-secrets'),
+      bucket: new S3BucketStore(new S3Client({}), 'mint-secrets'),
       testAccessKey: async (key) => {
         if (!keyWorks(key.accessKeyId))
           throw awsError('InvalidClientTokenId', `key ${key.accessKeyId} rejected`);

@@ -1,12 +1,12 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { BucketStore } from '../../lambdas/adapters/bucket-store';
+import { S3BucketStore } from '../../lambdas/adapters/bucket-store';
 import { STATUS_KEY } from '../../lambdas/contracts/keys';
 import { writeStatusIfChanged } from '../../lambdas/services/write-status';
 import { awsError, FakeAws } from '../support/fake-aws';
 
 describe('writeStatusIfChanged', () => {
   let aws: FakeAws;
-  const bucket = () => new BucketStore(new S3Client({}), 'mint-secrets');
+  const bucket = () => new S3BucketStore(new S3Client({}), 'mint-secrets');
   const doc = { schemaVersion: 1 as const, cycle: 'c1', generatedAt: '2026-11-29T00:00:00Z', apps: [] };
   beforeEach(() => {
     aws = new FakeAws();

@@ -21,6 +21,7 @@ import {
   runCycle,
   startKioStub,
   synthMint,
+  useLambdaEnvironment,
 } from '../support/workflow-harness';
 
 /**
@@ -47,8 +48,8 @@ describe('authorization: every call allowed by what Mint deploys, and nothing mo
   const authorizer = new Authorizer(deployed, { organizationId: ORG });
   let aws: FakeAws;
   let kio: Awaited<ReturnType<typeof startKioStub>>;
-  const savedEnv = { ...process.env };
   let writeSpy: jest.SpyInstance;
+  let environment: Record<string, string | undefined>;
   let refusedBefore = 0;
 
   beforeAll(async () => {
@@ -61,14 +62,13 @@ describe('authorization: every call allowed by what Mint deploys, and nothing mo
     aws.objects.set(OWNERS_KEY, [
       { body: JSON.stringify({ teams: { 'team-a': [OWNER] }, apps: {} }), version: 1 },
     ]);
-    Object.assign(process.env, lambdaEnv(kio.url), { MINT_KIO_TOKEN_SECRET: KIO_TOKEN_SECRET });
+    environment = useLambdaEnvironment({ ...lambdaEnv(kio.url), MINT_KIO_TOKEN_SECRET: KIO_TOKEN_SECRET });
     writeSpy = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     refusedBefore = refusals(authorizer).length;
   });
   afterEach(() => {
     writeSpy.mockRestore();
     aws.restore();
-    process.env = { ...savedEnv };
   });
 
   /** Each scenario must end with no refused call: a refusal names the function, call, resource and decision. */
@@ -155,7 +155,7 @@ describe('authorization: every call allowed by what Mint deploys, and nothing mo
     kio.setApps(many);
     expect((await runCycle(definition)).status).toBe('SUCCEEDED');
     kio.setApps([]);
-    process.env.MINT_KIO_RETRIES = '0';
+    environment.MINT_KIO_RETRIES = '0';
     expect((await runCycle(definition)).status).toBe('FAILED');
     kio.setApps([kioApp('app-00')]);
     const capped = await runCycle(definition);

@@ -1,7 +1,7 @@
 import * as S3 from '@aws-sdk/client-s3';
 import { S3Client } from '@aws-sdk/client-s3';
 import { readCycleResult } from '../../cli/cycles';
-import { BucketStore } from '../../lambdas/adapters/bucket-store';
+import { S3BucketStore } from '../../lambdas/adapters/bucket-store';
 import { bucketPolicyStatements } from '../../lambdas/core/access-policies';
 import { type AppStatus, STATUS_KEY, type StatusDocument } from '../../lambdas/core/app-status';
 import { credentialsKey } from '../../lambdas/core/credentials';
@@ -19,6 +19,7 @@ import {
   runCycle,
   startKioStub,
   synthMint,
+  useLambdaEnvironment,
 } from '../support/workflow-harness';
 
 const kioApp = (id: string, active = true) => ({ id, team_id: 'team-a', name: id, active });
@@ -43,9 +44,9 @@ describe('the synthesized rotation cycle, executed locally', () => {
   let aws: FakeAws;
   let authorizer: ReturnType<typeof enforcingFakeAws>['authorizer'];
   let kio: Awaited<ReturnType<typeof startKioStub>>;
-  const savedEnv = { ...process.env };
   let logged: string[];
   let writeSpy: jest.SpyInstance;
+  let environment: Record<string, string | undefined>;
 
   beforeAll(async () => {
     kio = await startKioStub();
@@ -54,7 +55,7 @@ describe('the synthesized rotation cycle, executed locally', () => {
   beforeEach(() => {
     // Every call a handler makes is evaluated against the deployed policies and refused as AWS would.
     ({ aws, authorizer } = enforcingFakeAws(template, definition));
-    Object.assign(process.env, lambdaEnv(kio.url));
+    environment = useLambdaEnvironment(lambdaEnv(kio.url));
     logged = [];
     writeSpy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
       logged.push(String(chunk));
@@ -64,7 +65,6 @@ describe('the synthesized rotation cycle, executed locally', () => {
   afterEach(() => {
     writeSpy.mockRestore();
     aws.restore();
-    process.env = { ...savedEnv };
     // A call the deployed policies refuse fails the test, naming function, call, resource and decision.
     expect(refusals(authorizer)).toEqual([]);
   });
@@ -219,7 +219,7 @@ describe('the synthesized rotation cycle, executed locally', () => {
     kio.setApps([kioApp('orders')]);
     await runCycle(definition);
     kio.respond(status, body);
-    process.env.MINT_KIO_RETRIES = '0';
+    environment.MINT_KIO_RETRIES = '0';
     const run = await runCycle(definition);
     expect(run.status).toBe('FAILED');
     expect(aws.users.has('orders')).toBe(true);
@@ -240,17 +240,17 @@ describe('the synthesized rotation cycle, executed locally', () => {
     expect(run.status).toBe('FAILED');
     for (const id of ['a1', 'a2', 'a4', 'a5']) expect(published(id)).not.toBeNull();
     // What `mint status` and `mint run --wait` read from this cycle's report.
-    expect(await readCycleResult(new BucketStore(new S3Client({}), 'mint-secrets'), 'failing-cycle')).toEqual(
-      {
-        cycle: 'failing-cycle',
-        finishedAt: expect.any(String),
-        rotated: 4,
-        failures: [
-          { appId: 'broken', step: 'create-access-key', error: expect.stringContaining('ServiceFailure') },
-        ],
-        recovered: [],
-      },
-    );
+    expect(
+      await readCycleResult(new S3BucketStore(new S3Client({}), 'mint-secrets'), 'failing-cycle'),
+    ).toEqual({
+      cycle: 'failing-cycle',
+      finishedAt: expect.any(String),
+      rotated: 4,
+      failures: [
+        { appId: 'broken', step: 'create-access-key', error: expect.stringContaining('ServiceFailure') },
+      ],
+      recovered: [],
+    });
     expect(aws.object(credentialsKey('broken'))).toBeUndefined();
     expect(aws.users.get('broken')?.keys).toHaveLength(0);
     const failedIn = run.events

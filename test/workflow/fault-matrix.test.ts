@@ -1,7 +1,7 @@
 import { testAccessKey } from '../../lambdas/adapters/access-key-tester';
 import { credentialsKey, cycleKeys } from '../../lambdas/contracts/keys';
 import { TAG } from '../../lambdas/core/service-users';
-import type { Runtime } from '../../lambdas/handlers/runtime';
+import type { Ports } from '../../lambdas/handlers/runtime';
 import { awsError } from '../support/fake-aws';
 import { runCycle, workflowTier } from '../support/workflow-harness';
 
@@ -74,7 +74,7 @@ describe('the fault matrix: every rotation step × killed / thrown / throttled',
   const tier = workflowTier();
   const { definition } = tier;
   // IAM propagates a new key in seconds; here it works at once, so the test need not wait between tries.
-  const runtime: Partial<Runtime> = {
+  const runtime: Partial<Ports> = {
     testAccessKey: (key, arn) => testAccessKey(key, arn, { attempts: 2, firstDelayMs: 1, maxDelayMs: 1 }),
   };
 

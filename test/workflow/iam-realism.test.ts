@@ -2,7 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { readCycleReport } from '../../cli/cycles';
 import { formatPlan } from '../../cli/run';
 import { formatRecords } from '../../cli/status';
-import { BucketStore } from '../../lambdas/adapters/bucket-store';
+import { S3BucketStore } from '../../lambdas/adapters/bucket-store';
 import { cycleKeys } from '../../lambdas/core/cycle';
 import type { CyclePlan } from '../../lambdas/core/cycle-plan';
 import { runCycle, workflowTier } from '../support/workflow-harness';
@@ -91,7 +91,7 @@ describe('real IAM and Kio behaviour, in the synthesized cycle', () => {
       expect(quota).toMatchObject({ users: 4600, quota: 5000, percent: 92, state: 'warning' });
       expect(quota.warning).toMatch(/IAM users per account \(5,000\) nearly reached: 4,600 of 5,000 users/);
       expect(emitted()).toMatch(/"IamUserQuotaUsedPercent":92/);
-      const records = await readCycleReport(new BucketStore(new S3Client({}), 'mint-secrets'), 'near');
+      const records = await readCycleReport(new S3BucketStore(new S3Client({}), 'mint-secrets'), 'near');
       expect(formatRecords(records?.records ?? { invalidApps: 0 })).toMatch(/nearly reached/);
 
       const dry = await runCycle(definition, { dryRun: true }, { name: 'plan' });

@@ -1,7 +1,7 @@
 import * as S3 from '@aws-sdk/client-s3';
 import { S3Client } from '@aws-sdk/client-s3';
 import { readCycleReport } from '../../cli/cycles';
-import { BucketStore } from '../../lambdas/adapters/bucket-store';
+import { S3BucketStore } from '../../lambdas/adapters/bucket-store';
 import { credentialsKey } from '../../lambdas/core/credentials';
 import { cycleKeys, MINT_PREFIX } from '../../lambdas/core/cycle';
 import { TAG } from '../../lambdas/core/service-users';
@@ -192,7 +192,7 @@ describe('Kio evidence, tag validation and user records, in the synthesized cycl
       repaired: { count: 1, names: ['app-00'], truncated: false },
     });
     // What `mint status` reads from it.
-    const read = await readCycleReport(new BucketStore(new S3Client({}), 'mint-secrets'), 'created');
+    const read = await readCycleReport(new S3BucketStore(new S3Client({}), 'mint-secrets'), 'created');
     expect(read?.records).toEqual({ invalidApps: 0, users: report('created').users });
   });
 });
