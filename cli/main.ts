@@ -7,7 +7,9 @@ import { S3BucketStore } from '../lambdas/adapters/bucket-store';
 import { accessPolicyCommand } from './access-policy';
 import type { CliContext } from './context';
 import { CliError, CycleSkippedError, EXIT, explainError } from './errors';
-import { planCommand, redriveCommand, runCommand } from './run';
+import { planCommand } from './plan';
+import { redriveCommand } from './redrive';
+import { runCommand } from './run';
 import { statusCommand } from './status';
 import { resolveTargets } from './targets';
 

@@ -15,8 +15,8 @@ import {
   type MintFunction,
   type Target,
   touchesUsers,
-  USER_GUARDS,
 } from './permissions';
+import { USER_GUARDS } from './user-guards';
 
 export interface FunctionGrantsProps {
   readonly functions: Record<MintFunction, lambda.IFunction>;

@@ -1,12 +1,11 @@
-import { KEY_PATTERNS, type KeyPattern } from '../lambdas/contracts/keys';
-import { operatorPolicy } from '../lambdas/core/access-policies';
-import { TAG } from '../lambdas/core/service-users';
+import type { KeyPattern } from '../lambdas/contracts/keys';
 
 /**
  * What each of Mint's functions may do, and why: the one source of every grant. `function-grants.ts`
- * turns it into IAM statements, the README's "Permissions" table is rendered from it
- * (`npm run permissions`), and the authorization tier (`test/workflow/authorization.test.ts`) proves
- * that every call each function makes is allowed by what this deploys, and that every line is used.
+ * turns it into IAM statements (with the denies of `user-guards.ts`), the README's "Permissions" table is
+ * rendered from it (`permissions-readme.ts`, `npm run permissions`), and the authorization tier (`test/workflow/authorization.test.ts`) proves
+ * that every call each function makes is allowed by what this deploys, and that every line is used
+ * (or explained in `unexercised-grants.ts`).
  * No CDK here, so the table can be rendered and tested without synthesizing.
  */
 
@@ -43,19 +42,6 @@ export interface Grant {
   why: string;
   /** Deployed only when this holds (for example a Kio token is configured). */
   onlyIf?: 'kioToken';
-}
-
-/**
- * Explicit denies on every function that may touch IAM users: what no Allow, present or future, can
- * undo. IAM ARNs cannot say "directly under /mint/" (`user/mint/*` also matches `/mint/ops/admin`), so
- * nested paths are denied; and the tag that decides which app a user serves is set once, at creation.
- */
-export interface Guard {
-  sid: string;
-  actions: readonly string[];
-  on: 'nestedUsers' | 'serviceUsers';
-  when?: readonly ('changesAppId' | 'managedUser')[];
-  why: string;
 }
 
 const S3_WITH_KMS = "S3 encrypts and decrypts with the bucket key on the caller's behalf (SSE-KMS)";
@@ -285,137 +271,10 @@ export const FUNCTION_GRANTS: Record<MintFunction, readonly Grant[]> = {
   ],
 };
 
-/** Functions that may touch IAM users carry these denies. */
-export const USER_GUARDS: readonly Guard[] = [
-  {
-    sid: 'NoUsersOutsideMintsPath',
-    actions: ['iam:*'],
-    on: 'nestedUsers',
-    why: 'user/<path>* also matches nested paths (/mint/ops/admin) that Mint never manages',
-  },
-  {
-    sid: 'AppIdTagIsSetOnlyAtCreation',
-    actions: ['iam:TagUser', 'iam:UntagUser'],
-    on: 'serviceUsers',
-    when: ['changesAppId', 'managedUser'],
-    why: `${TAG.appId} decides which app a user serves: no function may change or remove it`,
-  },
-];
-
-/**
- * Grants that no call in the authorization tier exercises, each with the reason it must exist anyway.
- * `principal` is a function's construct name without `Fn` (`Report`), `every function`, or
- * `state machine`; `sid` narrows it to one statement.
- */
-export const UNEXERCISED_GRANTS: readonly {
-  principal: string;
-  sid?: string;
-  actions: readonly string[];
-  why: string;
-}[] = [
-  {
-    principal: 'every function',
-    actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
-    why: "AWSLambdaBasicExecutionRole: the Lambda runtime writes the function's logs, not its code",
-  },
-  {
-    principal: 'Report',
-    sid: 'MissingObjectsAre404',
-    actions: ['s3:ListBucket'],
-    why:
-      "Report reads every batch's outcome file; one whose batch died before writing it must read as " +
-      'missing (404), not as AccessDenied (403)',
-  },
-  {
-    principal: 'every function',
-    actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
-    why: 'only with mint:tracing=true: the function sends its traces',
-  },
-];
-
 export function grantsFor(fn: MintFunction, options: { kioToken: boolean }): Grant[] {
   return FUNCTION_GRANTS[fn].filter((g) => g.onlyIf !== 'kioToken' || options.kioToken);
 }
 
 export function touchesUsers(fn: MintFunction): boolean {
   return FUNCTION_GRANTS[fn].some((g) => g.on === 'serviceUsers');
-}
-
-export function describeTarget(on: Target): string {
-  if (typeof on === 'object') return on.objects.map((p) => `\`<bucket>/${KEY_PATTERNS[p]}\``).join(', ');
-  return {
-    bucket: 'the bucket',
-    bucketKey: "the bucket's key, through S3 only",
-    serviceUsers: "users directly under Mint's path",
-    account: '`*` (no resource-level permissions)',
-    stateMachine: "Mint's state machine",
-    kioTokenSecret: "the Kio token's secret",
-  }[on];
-}
-
-const CONDITION_TEXT: Record<Condition | 'changesAppId', string> = {
-  managedUser: `tagged \`${TAG.appId}\``,
-  newUser: `not yet tagged \`${TAG.appId}\``,
-  withBoundary: "with Mint's boundary",
-  tagsNewUserAsApp: `tagging it \`${TAG.appId}\``,
-  appPrefixes: 'listing only app credentials or staged rotations',
-  changesAppId: `changing \`${TAG.appId}\``,
-};
-
-const FUNCTION_TITLES: Record<MintFunction, string> = {
-  startCycle: 'StartCycle',
-  listApps: 'ListApps',
-  reconcile: 'ReconcileServiceUsers',
-  rotateBatch: 'RotateBatch (and RetryBatch)',
-  report: 'Report (and RecordRetry)',
-};
-
-/** The README's per-function permission tables, rendered from the grants themselves. */
-export function renderPermissionsMarkdown(): string {
-  const lines: string[] = [];
-  for (const fn of Object.keys(FUNCTION_GRANTS) as MintFunction[]) {
-    lines.push(
-      `**${FUNCTION_TITLES[fn]}**`,
-      '',
-      '| may | on | only when | why |',
-      '| --- | --- | --- | --- |',
-    );
-    for (const g of FUNCTION_GRANTS[fn]) {
-      const when = [
-        ...(g.when ?? []).map((c) => CONDITION_TEXT[c]),
-        ...(g.onlyIf ? ['mint:kioTokenSecretName is set'] : []),
-      ];
-      lines.push(
-        `| ${g.actions.map((a) => `\`${a}\``).join(', ')} | ${describeTarget(g.on)} | ${when.join('; ') || '—'} | ${g.why} |`,
-      );
-    }
-    if (touchesUsers(fn)) {
-      for (const guard of USER_GUARDS) {
-        const on =
-          guard.on === 'nestedUsers' ? "users in paths nested under Mint's" : describeTarget(guard.on);
-        const when = (guard.when ?? []).map((c) => CONDITION_TEXT[c]).join('; ') || '—';
-        lines.push(
-          `| **never** ${guard.actions.map((a) => `\`${a}\``).join(', ')} | ${on} | ${when} | ${guard.why} |`,
-        );
-      }
-    }
-    lines.push('');
-  }
-  return lines.join('\n').trimEnd();
-}
-
-/** The operator's identity policy as the README prints it, with placeholders for the deployed names. */
-export function renderOperatorPolicy(): string {
-  return JSON.stringify(
-    operatorPolicy({
-      stateMachineArn: '<StateMachineArn output>',
-      bucketArn: 'arn:aws:s3:::<BucketName output>',
-      keyArn: '<KeyArn output>',
-      region: '<region>',
-      stackName: 'Mint',
-      accountId: '<account>',
-    }),
-    null,
-    2,
-  ).replace(':execution:*', ':execution:<state machine name>:*');
 }

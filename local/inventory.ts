@@ -1,6 +1,6 @@
 import { IAMClient, ListAccessKeysCommand, type StatusType } from '@aws-sdk/client-iam';
 import { ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
-import { IamIdentityStore } from '../lambdas/adapters/identity-store';
+import { IamIdentityStore } from '../lambdas/adapters/iam-identity-store';
 
 export interface UserInventory {
   userName: string;

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderOperatorPolicy, renderPermissionsMarkdown } from '../lib/permissions';
+import { renderOperatorPolicy, renderPermissionsMarkdown } from '../lib/permissions-readme';
 
 /**
  * The README's "Permissions" tables and the operator policy are rendered from `lib/permissions.ts` and

@@ -1,4 +1,5 @@
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { isRecord } from '../core/guards';
 import type { AwsClients } from './aws-clients';
 import type { NewAccessKey } from './identity-store';
 
@@ -26,8 +27,9 @@ const TRANSIENT_ERRORS = new Set([
 function isRetryable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (PROPAGATION_ERRORS.has(error.name) || TRANSIENT_ERRORS.has(error.name)) return true;
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return status !== undefined && status >= 500;
+  const metadata = isRecord(error) ? error.$metadata : undefined;
+  const status = isRecord(metadata) ? metadata.httpStatusCode : undefined;
+  return typeof status === 'number' && status >= 500;
 }
 
 /**

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { KioUnusableError } from './errors';
+import { isRecord } from './guards';
 
 /** Kio's id pattern (kio-api.yaml). Mint also relies on it: ids never start with `_`. */
 export const APP_ID_PATTERN = /^[a-z][a-z0-9-]*[a-z0-9]$/;
@@ -119,8 +120,8 @@ export function assertBelievable(parsed: ParsedApps, serviceUserCount: number): 
 
 /** The id an entry carries, if any: a non-empty string, whatever else is wrong with the entry. */
 function rawIdOf(item: unknown): string | undefined {
-  if (typeof item !== 'object' || item === null || Array.isArray(item)) return undefined;
-  const id = (item as { id?: unknown }).id;
+  if (!isRecord(item) || Array.isArray(item)) return undefined;
+  const id = item.id;
   return typeof id === 'string' && id !== '' ? id : undefined;
 }
 

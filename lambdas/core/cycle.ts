@@ -34,12 +34,12 @@ export async function settleWithConcurrency<T, R>(
   work: (item: T) => Promise<R>,
 ): Promise<PromiseSettledResult<R>[]> {
   const results: PromiseSettledResult<R>[] = new Array(items.length);
-  let next = 0;
+  // One iterator shared by every worker: each takes the next item the moment it is free.
+  const queue = items.entries();
   const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
+    for (const [index, item] of queue) {
       try {
-        results[index] = { status: 'fulfilled', value: await work(items[index] as T) };
+        results[index] = { status: 'fulfilled', value: await work(item) };
       } catch (reason) {
         results[index] = { status: 'rejected', reason };
       }

@@ -1,3 +1,5 @@
+import { isRecord } from './guards';
+
 /**
  * Errors whose `name` the workflow definition matches in Retry/Catch. Step Functions sees a Lambda
  * error as `errorType` = the thrown error's name, so these names are part of the workflow contract.
@@ -55,7 +57,8 @@ export class UserQuotaReachedError extends MintError {
 /** Short, secret-free description of any thrown value, for reports and logs. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) {
-    const code = (error as { Code?: string }).Code;
+    // Some SDK errors (S3's, parsed from XML) also carry their code as `Code`.
+    const code = isRecord(error) && typeof error.Code === 'string' ? error.Code : undefined;
     const name = code ?? error.name;
     return name && !error.message.startsWith(name) ? `${name}: ${error.message}` : error.message;
   }

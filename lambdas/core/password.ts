@@ -43,7 +43,9 @@ export function generatePassword(policy: PasswordPolicy, pick: (max: number) => 
   // Fisher-Yates, so the guaranteed characters are not always at the front.
   for (let i = chars.length - 1; i > 0; i--) {
     const j = pick(i + 1);
-    [chars[i], chars[j]] = [chars[j] as string, chars[i] as string];
+    const [a, b] = [chars[i], chars[j]];
+    // Always both set (0 <= j <= i < length); the check spares a cast under noUncheckedIndexedAccess.
+    if (a !== undefined && b !== undefined) [chars[i], chars[j]] = [b, a];
   }
   return chars.join('');
 }

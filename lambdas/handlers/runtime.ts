@@ -6,7 +6,8 @@ import { DEFAULT_KEY_TEST, testAccessKey } from '../adapters/access-key-tester';
 import { type AwsClients, type AwsTarget, createAwsClients } from '../adapters/aws-clients';
 import { type BucketStore, S3BucketStore } from '../adapters/bucket-store';
 import { type CycleRegistry, StepFunctionsCycleRegistry } from '../adapters/cycle-registry';
-import { IamIdentityStore, type IdentityStore } from '../adapters/identity-store';
+import { IamIdentityStore } from '../adapters/iam-identity-store';
+import type { IdentityStore } from '../adapters/identity-store';
 import { fetchKioApps, secretsManagerToken } from '../adapters/kio-client';
 import { logger, metrics } from '../adapters/telemetry';
 import {

@@ -1,5 +1,5 @@
 import * as IAM from '@aws-sdk/client-iam';
-import { IamIdentityStore } from '../../lambdas/adapters/identity-store';
+import { IamIdentityStore } from '../../lambdas/adapters/iam-identity-store';
 import { type MotoServer, startMoto } from '../../local/moto';
 
 /**

@@ -1,7 +1,7 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3BucketStore } from '../../lambdas/adapters/bucket-store';
-import { IamIdentityStore } from '../../lambdas/adapters/identity-store';
+import { IamIdentityStore } from '../../lambdas/adapters/iam-identity-store';
 import { credentialsKey } from '../../lambdas/core/credentials';
 import { READERS_TAG } from '../../lambdas/core/owners';
 import { TAG } from '../../lambdas/core/service-users';

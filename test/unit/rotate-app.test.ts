@@ -1,7 +1,7 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3BucketStore } from '../../lambdas/adapters/bucket-store';
-import { IamIdentityStore } from '../../lambdas/adapters/identity-store';
+import { IamIdentityStore } from '../../lambdas/adapters/iam-identity-store';
 import { credentialsKey } from '../../lambdas/core/credentials';
 import { cycleKeys } from '../../lambdas/core/cycle';
 import { generatePassword } from '../../lambdas/core/password';

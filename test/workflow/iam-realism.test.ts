@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { readCycleReport } from '../../cli/cycles';
-import { formatPlan } from '../../cli/run';
+import { formatPlan } from '../../cli/plan';
 import { formatRecords } from '../../cli/status';
 import { S3BucketStore } from '../../lambdas/adapters/bucket-store';
 import { cycleKeys } from '../../lambdas/core/cycle';

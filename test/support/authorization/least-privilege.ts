@@ -1,5 +1,5 @@
 import type { PolicyStatement } from '../../../lambdas/core/access-policies';
-import { UNEXERCISED_GRANTS } from '../../../lib/permissions';
+import { UNEXERCISED_GRANTS } from '../../../lib/unexercised-grants';
 import type { Authorizer } from './authorizer';
 import type { DeployedTemplate } from './template-policies';
 
