@@ -2,10 +2,10 @@ import { readAllSettings, rotationPolicy } from '../lambdas/contracts/settings';
 import { TAG } from '../lambdas/core/service-users';
 import { type CycleRun, runCycle } from '../local/engine';
 import { executionCost, largestPayloadBytes } from '../local/execution-cost';
+import { FakeAws } from '../local/in-memory-aws/fake-aws';
 import { startKioStub } from '../local/kio-stub';
 import { capturingOutput } from '../local/output';
 import { lambdaEnvironment, renderDefinition, synthMint } from '../local/stack';
-import { FakeAws } from '../test/support/fake-aws';
 import { type CycleUsage, cycleCostUsd } from './cost';
 
 /** Lambda duration is local in-process time plus this much per AWS call, as if every call were serial. */

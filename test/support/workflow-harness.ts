@@ -11,12 +11,12 @@ import {
   type RunCycleOptions,
   runCycle as runLocalCycle,
 } from '../../local/engine';
+import { FakeAws } from '../../local/in-memory-aws/fake-aws';
 import { startKioStub } from '../../local/kio-stub';
 import { LOCAL_ACCOUNT, LOCAL_REGION, renderDefinition, synthMint } from '../../local/stack';
 import { Authorizer } from './authorization/authorizer';
 import type { AwsWorld } from './authorization/sdk-permissions';
 import { DeployedTemplate, taskFunctions } from './authorization/template-policies';
-import { FakeAws } from './fake-aws';
 
 export type { CycleRun };
 

@@ -1,7 +1,7 @@
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { testAccessKey } from '../../lambdas/adapters/access-key-tester';
-import { awsError } from '../support/fake-aws';
+import { awsError } from '../../local/in-memory-aws/fake-aws';
 
 describe('testAccessKey', () => {
   const sts = mockClient(STSClient);

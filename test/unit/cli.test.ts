@@ -20,9 +20,9 @@ import { STATUS_KEY, type StatusDocument } from '../../lambdas/core/app-status';
 import { cycleKeys } from '../../lambdas/core/cycle';
 import type { CyclePlan } from '../../lambdas/core/cycle-plan';
 import { STATE } from '../../lib/workflow-states';
+import { awsError, FakeAws } from '../../local/in-memory-aws/fake-aws';
 import { recordedCalls } from '../support/authorization/recorded-calls';
 import { type AwsWorld, permissionsFor, type SdkCall } from '../support/authorization/sdk-permissions';
-import { awsError, FakeAws } from '../support/fake-aws';
 import { evaluate } from '../support/policy-sim';
 
 const SM = 'arn:aws:states:eu-west-1:111111111111:stateMachine:MintCycle';

@@ -6,7 +6,7 @@ import { credentialsKey } from '../../lambdas/core/credentials';
 import { READERS_TAG } from '../../lambdas/core/owners';
 import { TAG } from '../../lambdas/core/service-users';
 import { grantOwnerAccess, newUserReaderTags } from '../../lambdas/services/grant-owner-access';
-import { awsError, FakeAws } from '../support/fake-aws';
+import { awsError, FakeAws } from '../../local/in-memory-aws/fake-aws';
 
 describe('grantOwnerAccess', () => {
   let aws: FakeAws;

@@ -1,6 +1,6 @@
 import * as IAM from '@aws-sdk/client-iam';
 import { IamIdentityStore } from '../../lambdas/adapters/iam-identity-store';
-import { FakeAws } from '../support/fake-aws';
+import { FakeAws } from '../../local/in-memory-aws/fake-aws';
 
 const BOUNDARY = 'arn:aws:iam::111111111111:policy/mint-deny-all';
 

@@ -8,7 +8,7 @@ import { generatePassword } from '../../lambdas/core/password';
 import { LEASE_MS } from '../../lambdas/core/rotation-plan';
 import { TAG } from '../../lambdas/core/service-users';
 import { type RotationPorts, rotateApp } from '../../lambdas/services/rotate-app';
-import { awsError, FakeAws } from '../support/fake-aws';
+import { awsError, FakeAws } from '../../local/in-memory-aws/fake-aws';
 
 const H = 3_600_000;
 const policy = { passwordMaxAgeMs: 24 * H, accessKeyMaxAgeMs: 30 * 24 * H, previousKeyGraceMs: 24 * H };

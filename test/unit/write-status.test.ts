@@ -2,7 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { S3BucketStore } from '../../lambdas/adapters/bucket-store';
 import { STATUS_KEY } from '../../lambdas/contracts/keys';
 import { writeStatusIfChanged } from '../../lambdas/services/write-status';
-import { awsError, FakeAws } from '../support/fake-aws';
+import { awsError, FakeAws } from '../../local/in-memory-aws/fake-aws';
 
 describe('writeStatusIfChanged', () => {
   let aws: FakeAws;

@@ -4,13 +4,13 @@ import { ownerReadPolicy } from '../../lambdas/core/access-policies';
 import { TAG } from '../../lambdas/core/service-users';
 import { STATE } from '../../lib/workflow-states';
 import { LOCAL_STATE_MACHINE_ARN } from '../../local/engine';
+import { awsError, type FakeAws } from '../../local/in-memory-aws/fake-aws';
 import { Authorizer } from '../support/authorization/authorizer';
 import { unusedGrants } from '../support/authorization/least-privilege';
 import { MUST_NEVER } from '../support/authorization/must-never';
 import { recordedCalls } from '../support/authorization/recorded-calls';
 import { type PermissionRequest, permissionsFor } from '../support/authorization/sdk-permissions';
 import { taskFunctions } from '../support/authorization/template-policies';
-import { awsError, type FakeAws } from '../support/fake-aws';
 import {
   deployedTemplate,
   enforcingFakeAws,

@@ -1,7 +1,7 @@
 import { credentialsKey, cycleKeys, STATUS_KEY } from '../../lambdas/contracts/keys';
 import { LEASE_MS } from '../../lambdas/core/rotation-plan';
 import { TAG } from '../../lambdas/core/service-users';
-import { awsError } from '../support/fake-aws';
+import { awsError } from '../../local/in-memory-aws/fake-aws';
 import { runCycle, workflowTier } from '../support/workflow-harness';
 
 /**

@@ -9,7 +9,7 @@ import { cycleKeys } from '../../lambdas/core/cycle';
 import type { CyclePlan } from '../../lambdas/core/cycle-plan';
 import { OWNERS_KEY, READERS_TAG } from '../../lambdas/core/owners';
 import { TAG } from '../../lambdas/core/service-users';
-import { awsError, type FakeAws } from '../support/fake-aws';
+import { awsError, type FakeAws } from '../../local/in-memory-aws/fake-aws';
 import { evaluate } from '../support/policy-sim';
 import {
   enforcingFakeAws,

@@ -1,6 +1,6 @@
 import { credentialsKey, OWNERS_KEY } from '../../lambdas/contracts/keys';
 import { STATE } from '../../lib/workflow-states';
-import { awsError } from '../support/fake-aws';
+import { awsError } from '../../local/in-memory-aws/fake-aws';
 import { redrive } from '../support/redrive';
 import { runCycle, workflowTier } from '../support/workflow-harness';
 

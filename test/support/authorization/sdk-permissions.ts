@@ -13,14 +13,9 @@
  * sts:GetCallerIdentity needs no permission at all.
  */
 
-export type Service = 's3' | 'iam' | 'sts' | 'sfn' | 'secretsmanager' | 'cloudformation';
+import type { SdkCall, Service } from '../../../local/in-memory-aws/sdk-call';
 
-export interface SdkCall {
-  service: Service;
-  /** The API operation, as the SDK command without `Command`: `GetObject`. */
-  operation: string;
-  input: Record<string, unknown>;
-}
+export type { SdkCall, Service };
 
 /** What the world looks like at the moment of the call: existence and tags decide some authorizations. */
 export interface AwsWorld {

@@ -1,0 +1,112 @@
+import * as path from 'node:path';
+import { Duration, Validations } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { METRICS } from '../../lambdas/core/metrics';
+import type { MintConfig } from '../config';
+import { FunctionGrants } from '../function-grants';
+import type { MintFunction } from '../permissions';
+
+export interface CycleFunctionsProps {
+  readonly config: MintConfig;
+  /** The secrets bucket: where every function reads and writes. */
+  readonly bucket: s3.IBucket;
+  /** The bucket's KMS key: Mint's functions encrypt and decrypt with it. */
+  readonly key: kms.IKey;
+  /** ARN of the permissions boundary every service user must carry. */
+  readonly boundaryArn: string;
+}
+
+const HANDLERS = path.join(__dirname, '..', '..', 'lambdas', 'handlers');
+
+/**
+ * The environment of the cycle's functions: the one place that decides what a function is told.
+ * Every function gets the same map today (`lambdas/core/settings.ts` parses it).
+ */
+export function cycleFunctionEnvironment(props: CycleFunctionsProps): Record<string, string> {
+  const { config } = props;
+  return {
+    MINT_BUCKET: props.bucket.bucketName,
+    MINT_USER_PATH: config.userPath,
+    MINT_BOUNDARY_ARN: props.boundaryArn,
+    MINT_KIO_URL: config.kioUrl,
+    MINT_PASSWORD_MAX_AGE_HOURS: String(config.passwordMaxAgeHours),
+    MINT_ACCESS_KEY_MAX_AGE_DAYS: String(config.accessKeyMaxAgeDays),
+    MINT_PREVIOUS_KEY_GRACE_HOURS: String(config.previousKeyGraceHours),
+    MINT_MAX_DELETIONS_PER_CYCLE: String(config.maxDeletionsPerCycle),
+    MINT_BATCH_SIZE: String(config.batchSize),
+    MINT_BATCH_CONCURRENCY: String(config.batchConcurrency),
+    POWERTOOLS_SERVICE_NAME: METRICS.service,
+    POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
+    ...(config.kioTokenSecretName ? { MINT_KIO_TOKEN_SECRET: config.kioTokenSecretName } : {}),
+  };
+}
+
+/**
+ * The Lambda functions the cycle's steps run, one per handler in `lambdas/handlers`, each with its log
+ * group, its grants (from `permissions.ts`, through `FunctionGrants`) and its cdk-nag acknowledgements.
+ * The grants on the state machine come later, from `grantStateMachine`: the state machine is built from
+ * these functions, so it cannot exist yet.
+ */
+export class CycleFunctions extends Construct {
+  readonly functions: Record<MintFunction, nodejs.NodejsFunction>;
+  private readonly grants: FunctionGrants;
+
+  constructor(scope: Construct, id: string, props: CycleFunctionsProps) {
+    super(scope, id);
+    const { config } = props;
+    const environment = cycleFunctionEnvironment(props);
+    const tracing = config.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED;
+    const fn = (name: string, entry: string, timeout: Duration, memorySize = 256) => {
+      const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention: config.logRetentionDays });
+      const f = new nodejs.NodejsFunction(this, name, {
+        entry: path.join(HANDLERS, entry),
+        runtime: lambda.Runtime.NODEJS_22_X,
+        architecture: lambda.Architecture.ARM_64,
+        memorySize,
+        timeout,
+        environment,
+        tracing,
+        logGroup,
+        bundling: { minify: true, sourceMap: false, target: 'node22', forceDockerBundling: false },
+      });
+      Validations.of(f).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-L1',
+        reason:
+          'Mint pins Node.js 22, the runtime its handlers are bundled for (target node22) and tested on.',
+      });
+      Validations.of(f).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason:
+          'AWSLambdaBasicExecutionRole only lets the function write its own logs; CDK attaches it to every function role.',
+      });
+      return f;
+    };
+    this.functions = {
+      startCycle: fn('StartCycleFn', 'start-cycle.ts', Duration.seconds(30)),
+      listApps: fn('ListAppsFn', 'list-apps.ts', Duration.minutes(2)),
+      reconcile: fn('ReconcileFn', 'reconcile.ts', Duration.minutes(10), 512),
+      rotateBatch: fn('RotateBatchFn', 'rotate-batch.ts', Duration.minutes(10), 512),
+      report: fn('ReportFn', 'report.ts', Duration.minutes(5), 512),
+    };
+    this.grants = new FunctionGrants(this, {
+      functions: this.functions,
+      bucket: props.bucket,
+      key: props.key,
+      boundaryArn: props.boundaryArn,
+      userPath: config.userPath,
+      kioTokenSecretName: config.kioTokenSecretName,
+      tracing: config.tracing,
+    });
+  }
+
+  /** The functions' grants on the state machine that runs them (finding running cycles). */
+  grantStateMachine(stateMachine: sfn.IStateMachine): void {
+    this.grants.grantStateMachine(stateMachine);
+  }
+}

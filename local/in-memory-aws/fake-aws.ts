@@ -1,0 +1,209 @@
+import * as IAM from '@aws-sdk/client-iam';
+import * as S3 from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import { currentTask } from '../task-context';
+import { registerAttachments } from './iam-attachments';
+import { registerCredentials } from './iam-credentials';
+import { type FakeUser, IamUsers } from './iam-users';
+import { awsError, type Operation, type Register } from './operations';
+import { type ObjectVersion, S3Objects } from './s3-objects';
+import type { SdkCall, Service } from './sdk-call';
+
+export type { FakeUser, ObjectVersion };
+export { awsError };
+
+/**
+ * A process killed at one call: the call is applied (or not), and the invocation making it dies, so
+ * none of its later calls reach AWS (it cannot even record that it failed).
+ */
+export interface KillRule {
+  command: string;
+  when?: (input: Record<string, unknown>) => boolean;
+  /** Whether the call took effect before the process died (its reply was lost). */
+  applied: boolean;
+}
+
+/** Decides, before a call has any effect, whether AWS would authorize it; throws the error AWS would answer with. */
+export type AuthorizeCall = (call: SdkCall, aws: FakeAws) => Promise<void>;
+
+export interface FakeAwsOptions {
+  /** The workflow tier passes the deployed policies here (see `test/support/authorization/`). */
+  authorize?: AuthorizeCall;
+}
+
+/**
+ * A small stateful stand-in for IAM, S3 and STS behind aws-sdk-client-mock: enough of each API for
+ * Mint's calls, with IAM's real limits (two keys per user; DeleteUser refuses with DeleteConflict while
+ * anything is attached to the user). Each service's state and operations live in a module of their own;
+ * this class owns the stubs and what every call shares.
+ * `failNext(command, error)` injects one failure; `calls` counts operations.
+ */
+export class FakeAws {
+  readonly account = '111111111111';
+  private readonly iamUsers = new IamUsers(this.account);
+  private readonly s3Objects = new S3Objects();
+  readonly users: Map<string, FakeUser> = this.iamUsers.users;
+  readonly objects: Map<string, ObjectVersion[]> = this.s3Objects.objects;
+  /** When each key's current version was written (for ListObjectsV2's LastModified). */
+  readonly modified: Map<string, Date> = this.s3Objects.modified;
+  /** The current version's object tags, by key. */
+  readonly objectTags: Map<string, Record<string, string>> = this.s3Objects.objectTags;
+  calls: string[] = [];
+  private injected: { command: string; error: Error; when?: (input: Record<string, unknown>) => boolean }[] =
+    [];
+  iam: AwsClientStub<IAM.IAMClient>;
+  s3: AwsClientStub<S3.S3Client>;
+  sts: AwsClientStub<STSClient>;
+  sfn: AwsClientStub<SFNClient>;
+  secrets: AwsClientStub<SecretsManagerClient>;
+  /** Secrets Manager's secrets, by name: the Kio token. */
+  secretValues = new Map<string, string>();
+  running: { executionArn: string; startDate: Date }[] = [];
+  /** Every secret value ever handed out: what the leak test searches for. */
+  readonly secretsIssued: string[] = [];
+
+  constructor(private readonly options: FakeAwsOptions = {}) {
+    this.iam = mockClient(IAM.IAMClient);
+    this.s3 = mockClient(S3.S3Client);
+    this.sts = mockClient(STSClient);
+    this.sfn = mockClient(SFNClient);
+    this.secrets = mockClient(SecretsManagerClient);
+    this.install();
+  }
+
+  /** IAM's users-per-account quota: CreateUser fails with LimitExceeded once the account holds this many. */
+  get usersQuota(): number {
+    return this.iamUsers.usersQuota;
+  }
+
+  set usersQuota(quota: number) {
+    this.iamUsers.usersQuota = quota;
+  }
+
+  restore(): void {
+    for (const stub of [this.iam, this.s3, this.sts, this.sfn, this.secrets]) stub.restore();
+  }
+
+  private kill?: KillRule;
+  private killed = new WeakSet<object>();
+
+  /** Kills the invocation that makes the next matching call (see KillRule); once. */
+  killAt(rule: KillRule): void {
+    this.kill = rule;
+  }
+
+  /** Whether the kill rule is still waiting for its call (false once it struck). */
+  get killPending(): boolean {
+    return this.kill !== undefined;
+  }
+
+  /** Injected failures not yet used up. */
+  get failuresPending(): number {
+    return this.injected.length;
+  }
+
+  failNext(command: string, error: Error, when?: (input: Record<string, unknown>) => boolean): void {
+    this.injected.push({ command, error, when });
+  }
+
+  /** Lifts every injected failure not yet used up: the outage is over. */
+  clearFailures(): void {
+    this.injected = [];
+  }
+
+  /** The current version's ETag: a new one for every write, as S3 gives (content hashes aside). */
+  etag(key: string): string {
+    return this.s3Objects.etag(key);
+  }
+
+  object(key: string): string | undefined {
+    return this.s3Objects.object(key);
+  }
+
+  addUser(userName: string, tags: Record<string, string>, path = '/mint/', boundary?: string): FakeUser {
+    return this.iamUsers.add(userName, tags, path, boundary);
+  }
+
+  /** Serves operations on one stub, each call counted, then subject to kills, authorization and injected failures. */
+  private on(stub: AwsClientStub<never>): Register {
+    const service = this.serviceOf(stub);
+    return (command: new (input: never) => unknown, name: string, fn: Operation) => {
+      // biome-ignore lint/suspicious/noExplicitAny: aws-sdk-client-mock's command typing is per client; this helper serves all five.
+      (stub as any).on(command).callsFake(async (input: Record<string, unknown>, getClient: any) => {
+        this.calls.push(name);
+        // The mock hands out the client of the latest call: take this call's before any await.
+        const client = getClient();
+        const invocation = currentTask.getStore();
+        if (invocation && this.killed.has(invocation)) throw awsError('Killed', 'the process was killed');
+        const kill = this.kill;
+        if (invocation && kill && kill.command === name && (!kill.when || kill.when(input))) {
+          this.kill = undefined;
+          this.killed.add(invocation);
+          if (kill.applied) await fn(input, () => client);
+          throw awsError('Killed', 'the process was killed');
+        }
+        if (this.options.authorize) {
+          await this.options.authorize({ service, operation: name, input }, this);
+        }
+        const index = this.injected.findIndex((i) => i.command === name && (!i.when || i.when(input)));
+        if (index >= 0) {
+          const [injected] = this.injected.splice(index, 1);
+          throw injected?.error;
+        }
+        return fn(input, () => client);
+      });
+    };
+  }
+
+  private serviceOf(stub: AwsClientStub<never>): Service {
+    const services: [unknown, Service][] = [
+      [this.iam, 'iam'],
+      [this.s3, 's3'],
+      [this.sts, 'sts'],
+      [this.sfn, 'sfn'],
+      [this.secrets, 'secretsmanager'],
+    ];
+    const found = services.find(([candidate]) => candidate === stub);
+    if (!found) throw new Error('a stub FakeAws does not know');
+    return found[1];
+  }
+
+  private install(): void {
+    const iam = this.on(this.iam as unknown as AwsClientStub<never>);
+    this.iamUsers.register(iam);
+    registerAttachments(iam, this.iamUsers);
+    registerCredentials(iam, this.iamUsers, this.secretsIssued);
+    this.s3Objects.register(this.on(this.s3 as unknown as AwsClientStub<never>));
+
+    // STS authenticates the key the client signs with: it works while IAM has that key and secret.
+    this.on(this.sts as unknown as AwsClientStub<never>)(
+      GetCallerIdentityCommand,
+      'GetCallerIdentity',
+      async (_input, client) => {
+        const { accessKeyId, secretAccessKey } = await client().config.credentials();
+        const owner = [...this.users.values()].find((u) =>
+          u.keys.some((k) => k.id === accessKeyId && k.secret === secretAccessKey),
+        );
+        if (!owner)
+          throw awsError('InvalidClientTokenId', 'The security token included in the request is invalid.');
+        return { Arn: owner.arn, Account: this.account, UserId: 'AIDAFAKE' };
+      },
+    );
+    this.on(this.secrets as unknown as AwsClientStub<never>)(
+      GetSecretValueCommand,
+      'GetSecretValue',
+      (input) => {
+        const value = this.secretValues.get(String(input.SecretId));
+        if (value === undefined)
+          throw awsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+        return { SecretString: value };
+      },
+    );
+    this.on(this.sfn as unknown as AwsClientStub<never>)(ListExecutionsCommand, 'ListExecutions', () => ({
+      executions: this.running,
+    }));
+  }
+}

@@ -1,0 +1,21 @@
+/** What each service's module needs to serve its operations inside FakeAws. */
+
+/** An error shaped like the SDK's service exceptions (name = AWS error code). */
+export function awsError(name: string, message = name): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+/** The client that sent a call: STS authenticates the key it signs with. */
+export interface SigningClient {
+  config: { credentials: () => Promise<{ accessKeyId: string; secretAccessKey: string }> };
+}
+
+export type Operation = (input: Record<string, unknown>, client: () => SigningClient) => unknown;
+
+/**
+ * Serves one SDK command on the service's stub. FakeAws wraps every operation registered this way with
+ * what all of them share: the call count, kills, the authorize hook and injected failures.
+ */
+export type Register = (command: new (input: never) => unknown, name: string, operation: Operation) => void;
