@@ -9,7 +9,9 @@ import type { KeyPattern } from '../lambdas/contracts/keys';
  * No CDK here, so the table can be rendered and tested without synthesizing.
  */
 
-export type MintFunction = 'startCycle' | 'listApps' | 'reconcile' | 'rotateBatch' | 'report';
+export type { MintFunction } from '../lambdas/contracts/settings';
+
+import type { MintFunction } from '../lambdas/contracts/settings';
 
 /** What a grant applies to; `function-grants.ts` turns each into ARNs of the deployed resources. */
 export type Target =

@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { functionEnvironment } from '../../lambdas/contracts/settings';
 import { METRICS } from '../../lambdas/core/metrics';
 import type { MintConfig } from '../config';
 import { FunctionGrants } from '../function-grants';
@@ -25,25 +26,30 @@ export interface CycleFunctionsProps {
 const HANDLERS = path.join(__dirname, '..', '..', 'lambdas', 'handlers');
 
 /**
- * The environment of the cycle's functions: the one place that decides what a function is told.
- * Every function gets the same map today (`lambdas/core/settings.ts` parses it).
+ * Each function's environment: only the settings it reads (`FUNCTION_SETTINGS` in
+ * `lambdas/contracts/settings.ts`, which also parses them at run time), plus Powertools' names.
  */
-export function cycleFunctionEnvironment(props: CycleFunctionsProps): Record<string, string> {
+export function cycleFunctionEnvironment(
+  fn: MintFunction,
+  props: CycleFunctionsProps,
+): Record<string, string> {
   const { config } = props;
   return {
-    MINT_BUCKET: props.bucket.bucketName,
-    MINT_USER_PATH: config.userPath,
-    MINT_BOUNDARY_ARN: props.boundaryArn,
-    MINT_KIO_URL: config.kioUrl,
-    MINT_PASSWORD_MAX_AGE_HOURS: String(config.passwordMaxAgeHours),
-    MINT_ACCESS_KEY_MAX_AGE_DAYS: String(config.accessKeyMaxAgeDays),
-    MINT_PREVIOUS_KEY_GRACE_HOURS: String(config.previousKeyGraceHours),
-    MINT_MAX_DELETIONS_PER_CYCLE: String(config.maxDeletionsPerCycle),
-    MINT_BATCH_SIZE: String(config.batchSize),
-    MINT_BATCH_CONCURRENCY: String(config.batchConcurrency),
+    ...functionEnvironment(fn, {
+      bucket: props.bucket.bucketName,
+      userPath: config.userPath,
+      boundaryArn: props.boundaryArn,
+      kioUrl: config.kioUrl,
+      kioTokenSecret: config.kioTokenSecretName,
+      passwordMaxAgeHours: config.passwordMaxAgeHours,
+      accessKeyMaxAgeDays: config.accessKeyMaxAgeDays,
+      previousKeyGraceHours: config.previousKeyGraceHours,
+      maxDeletionsPerCycle: config.maxDeletionsPerCycle,
+      batchSize: config.batchSize,
+      batchConcurrency: config.batchConcurrency,
+    }),
     POWERTOOLS_SERVICE_NAME: METRICS.service,
     POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
-    ...(config.kioTokenSecretName ? { MINT_KIO_TOKEN_SECRET: config.kioTokenSecretName } : {}),
   };
 }
 
@@ -60,9 +66,8 @@ export class CycleFunctions extends Construct {
   constructor(scope: Construct, id: string, props: CycleFunctionsProps) {
     super(scope, id);
     const { config } = props;
-    const environment = cycleFunctionEnvironment(props);
     const tracing = config.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED;
-    const fn = (name: string, entry: string, timeout: Duration, memorySize = 256) => {
+    const fn = (fnName: MintFunction, name: string, entry: string, timeout: Duration, memorySize = 256) => {
       const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention: config.logRetentionDays });
       const f = new nodejs.NodejsFunction(this, name, {
         entry: path.join(HANDLERS, entry),
@@ -70,7 +75,7 @@ export class CycleFunctions extends Construct {
         architecture: lambda.Architecture.ARM_64,
         memorySize,
         timeout,
-        environment,
+        environment: cycleFunctionEnvironment(fnName, props),
         tracing,
         logGroup,
         bundling: { minify: true, sourceMap: false, target: 'node22', forceDockerBundling: false },
@@ -88,11 +93,11 @@ export class CycleFunctions extends Construct {
       return f;
     };
     this.functions = {
-      startCycle: fn('StartCycleFn', 'start-cycle.ts', Duration.seconds(30)),
-      listApps: fn('ListAppsFn', 'list-apps.ts', Duration.minutes(2)),
-      reconcile: fn('ReconcileFn', 'reconcile.ts', Duration.minutes(10), 512),
-      rotateBatch: fn('RotateBatchFn', 'rotate-batch.ts', Duration.minutes(10), 512),
-      report: fn('ReportFn', 'report.ts', Duration.minutes(5), 512),
+      startCycle: fn('startCycle', 'StartCycleFn', 'start-cycle.ts', Duration.seconds(30)),
+      listApps: fn('listApps', 'ListAppsFn', 'list-apps.ts', Duration.minutes(2)),
+      reconcile: fn('reconcile', 'ReconcileFn', 'reconcile.ts', Duration.minutes(10), 512),
+      rotateBatch: fn('rotateBatch', 'RotateBatchFn', 'rotate-batch.ts', Duration.minutes(10), 512),
+      report: fn('report', 'ReportFn', 'report.ts', Duration.minutes(5), 512),
     };
     this.grants = new FunctionGrants(this, {
       functions: this.functions,
