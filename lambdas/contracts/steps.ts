@@ -246,3 +246,21 @@ export const phaseSchema = z.object({ phase: z.literal('retry') });
 export function isRetryPhase(event: unknown): boolean {
   return phaseSchema.safeParse(event).success;
 }
+
+/**
+ * The execution's state document as the definition builds it: each step's output placed at its
+ * ResultPath. The definition's JSONPaths are checked against it (test/infra/step-contracts.test.ts).
+ */
+export const cycleStateSchema = z.object({
+  cycle: cycleRefSchema,
+  proceed: z.boolean(),
+  apps: listAppsOutputSchema,
+  reconcile: reconcileOutputSchema,
+  rotation: z.array(rotationResultSchema),
+  report: reportOutputSchema,
+});
+
+/** One iteration of a rotation Map: its ItemSelector's output, and the error its Catch records. */
+export const batchIterationSchema = rotateBatchInputSchema.extend({
+  lost: z.object({ Error: z.string(), Cause: z.string() }),
+});

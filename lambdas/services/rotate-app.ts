@@ -12,15 +12,9 @@ import { type DueApp, dueWork, type RotationPolicy } from '../core/due';
 import { describeError } from '../core/errors';
 import { READERS_TAG } from '../core/owners';
 import type { PasswordPolicy } from '../core/password';
-import {
-  decideLease,
-  type PendingRotation,
-  parseStage,
-  planRotation,
-  type Stage,
-  type StageLease,
-} from '../core/rotation-plan';
+import { type PendingRotation, planRotation, type StageLease } from '../core/rotation-plan';
 import { failureTags, readMarks, TAG } from '../core/service-users';
+import { takeLease } from './rotation-lease';
 
 export interface RotationPorts {
   identity: IdentityStore;
@@ -56,15 +50,6 @@ function parsePublished(text: string | undefined): CredentialsDocument | undefin
   }
 }
 
-/** Parses a stage without ever quoting it: it holds secrets. */
-function readStage(text: string): Stage {
-  try {
-    return parseStage(JSON.parse(text));
-  } catch {
-    return {};
-  }
-}
-
 /**
  * Rotates one app (see `attemptRotation`) and, when the attempt fails, counts the failure on the user,
  * where the next cycle's status document and due-ness read it. Counting is best effort: the outcome
@@ -84,40 +69,6 @@ export async function rotateApp(
     return { ...outcome, failureNotCounted: describeError(error) };
   }
   return outcome;
-}
-
-/**
- * Takes the app's lease: `_mint/pending/<app-id>.json`, created only if absent (S3's If-None-Match), so
- * of two executions exactly one rotates the app. A stage whose lease was released (a failed attempt) or
- * has expired (a killed process) is taken over with If-Match (again exactly one wins), and its staged
- * rotation returned; an unexpired lease means the app is busy, whoever holds it.
- */
-async function takeLease(
-  ports: RotationPorts,
-  app: DueApp,
-  lease: StageLease,
-  now: Date,
-): Promise<{ etag: string; staged?: PendingRotation } | { busy: string }> {
-  const key = cycleKeys.pending(app.appId);
-  const created = await ports.bucket.putJsonIf(key, { lease }, { ifAbsent: true });
-  if (created !== undefined) return { etag: created };
-  const existing = await ports.bucket.getTextWithEtag(key);
-  if (!existing) {
-    // Deleted between the two calls: its holder finished.
-    const again = await ports.bucket.putJsonIf(key, { lease }, { ifAbsent: true });
-    return again !== undefined ? { etag: again } : { busy: 'another execution took the lease first' };
-  }
-  const stage = readStage(existing.text);
-  if (decideLease(stage, now) === 'busy') {
-    return { busy: `cycle ${stage.lease?.cycle} holds its lease since ${stage.lease?.at}` };
-  }
-  const taken = await ports.bucket.putJsonIf(
-    key,
-    { lease, ...(stage.rotation ? { rotation: stage.rotation } : {}) },
-    { ifMatch: existing.etag },
-  );
-  if (taken === undefined) return { busy: 'another execution took the lease first' };
-  return { etag: taken, ...(stage.rotation ? { staged: stage.rotation } : {}) };
 }
 
 /** Retries the publish a few times in this invocation: the password in IAM has already changed. */
