@@ -2,6 +2,7 @@ import * as S3 from '@aws-sdk/client-s3';
 import { S3Client } from '@aws-sdk/client-s3';
 import { readCycleResult } from '../../cli/cycles';
 import { S3BucketStore } from '../../lambdas/adapters/bucket-store';
+import { cycleReportSchema } from '../../lambdas/contracts/documents';
 import { bucketPolicyStatements } from '../../lambdas/core/access-policies';
 import { type AppStatus, STATUS_KEY, type StatusDocument } from '../../lambdas/core/app-status';
 import { credentialsKey } from '../../lambdas/core/credentials';
@@ -102,6 +103,25 @@ describe('the synthesized rotation cycle, executed locally', () => {
     expect(user?.keys.map((k) => [k.id, k.secret])).toEqual([[doc.client_id, doc.client_secret]]);
     // The stage (the app's lease and staged secrets) is gone once published.
     expect(aws.object('_mint/pending/orders.json')).toBeUndefined();
+  });
+
+  it('records in report.json everything Reconcile produced: users created, deleted, unmanaged', async () => {
+    kio.setApps([kioApp('orders'), kioApp('billing')]);
+    await runCycle(definition, {}, { name: 'first' });
+    aws.addUser('hand-made', {}, '/mint/', lambdaEnv('').MINT_BOUNDARY_ARN);
+    kio.setApps([kioApp('orders'), kioApp('billing', false), kioApp('search')]);
+    expect((await runCycle(definition, {}, { name: 'second' })).status).toBe('SUCCEEDED');
+    const report = cycleReportSchema.parse(JSON.parse(aws.object(cycleKeys.report('second')) ?? ''));
+    const names = (list: { names: string[] }) => list.names;
+    expect(report.users).toMatchObject({
+      created: { count: 1, truncated: false },
+      deleted: { count: 1, truncated: false },
+      unmanaged: { count: 1, truncated: false },
+    });
+    expect([names(report.users.created), names(report.users.deleted), names(report.users.unmanaged)]).toEqual(
+      [['search'], ['billing'], ['hand-made']],
+    );
+    expect(report.reconcile).toMatchObject({ toCreate: 1, toDelete: 1, dryRun: false });
   });
 
   it('rotates a due app, keeps the previous key active, and leaves a not-due app untouched', async () => {
