@@ -1,13 +1,8 @@
-import {
-  isRetryPhase,
-  type ReconcileOutput,
-  reconcileInputSchema,
-  retryServiceUsersInputSchema,
-} from '../contracts/steps';
+import { type ReconcileOutput, reconcileInputSchema, retryServiceUsersInputSchema } from '../contracts/steps';
 import { reconcileCycle } from '../services/reconcile-cycle';
 import { retryFailedServiceUsers } from '../services/retry-service-users';
 import { parseEvent } from './events';
-import { lambdaEntry, ports, type Step, type StepRuntime } from './runtime';
+import { byPhase, lambdaEntry, ports, type Step, type StepRuntime } from './runtime';
 
 export type ReconcileRuntime = StepRuntime<'reconcile', 'bucket' | 'identity' | 'now'>;
 
@@ -32,9 +27,5 @@ export const handler = lambdaEntry(
     identity: ports.identity(settings, clients),
     now: () => new Date(),
   }),
-  (runtime): Step<ReconcileOutput | { retried: number }> => {
-    const reconcile = reconcileStep(runtime);
-    const retry = retryServiceUsersStep(runtime);
-    return (event, context) => (isRetryPhase(event) ? retry(event, context) : reconcile(event, context));
-  },
+  (runtime) => byPhase(reconcileStep(runtime), retryServiceUsersStep(runtime)),
 );

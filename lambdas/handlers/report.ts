@@ -1,12 +1,7 @@
-import {
-  isRetryPhase,
-  type ReportOutput,
-  recordRetryInputSchema,
-  reportInputSchema,
-} from '../contracts/steps';
+import { type ReportOutput, recordRetryInputSchema, reportInputSchema } from '../contracts/steps';
 import { recordRetry, writeCycleReport } from '../services/write-report';
 import { parseEvent } from './events';
-import { lambdaEntry, ports, type Step, type StepRuntime } from './runtime';
+import { byPhase, lambdaEntry, ports, type Step, type StepRuntime } from './runtime';
 
 export type ReportRuntime = StepRuntime<'report', 'bucket' | 'now'>;
 
@@ -30,9 +25,5 @@ export const handler = lambdaEntry(
     bucket: ports.bucket(settings, clients),
     now: () => new Date(),
   }),
-  (runtime): Step<ReportOutput | { recovered: number }> => {
-    const report = reportStep(runtime);
-    const retry = recordRetryStep(runtime);
-    return (event, context) => (isRetryPhase(event) ? retry(event, context) : report(event, context));
-  },
+  (runtime) => byPhase(reportStep(runtime), recordRetryStep(runtime)),
 );

@@ -6,6 +6,7 @@ import { type AwsClients, createAwsClients } from '../adapters/aws-clients';
 import { createRuntime, type Ports, ports } from '../adapters/ports';
 import { logger, metrics } from '../adapters/telemetry';
 import { type FunctionSettings, type MintFunction, readFunctionSettings } from '../contracts/settings';
+import { isRetryPhase } from '../contracts/steps';
 
 export { createRuntime, logger, metrics, type Ports, ports };
 
@@ -39,4 +40,9 @@ export function lambdaEntry<F extends MintFunction, Runtime, R>(
     }
     return built(event, context);
   });
+}
+
+/** One function serving two steps (same permissions, same code): `phase: 'retry'` picks the second. */
+export function byPhase<A, B>(first: Step<A>, retry: Step<B>): Step<A | B> {
+  return (event, context) => (isRetryPhase(event) ? retry(event, context) : first(event, context));
 }
