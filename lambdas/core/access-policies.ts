@@ -1,11 +1,11 @@
 import type { PolicyStatement } from '../../packages/owner/src/policy-document';
 import { OWNERS_KEY, READERS_TAG } from './owners';
 
-export { type OwnerReadPolicyInput, ownerReadPolicy } from '../../packages/owner/src/owner-read-policy';
-export type { PolicyDocument, PolicyStatement } from '../../packages/owner/src/policy-document';
 // One module per concern, re-exported here so that every importer keeps one entry point: the owner's
 // read policy and the document types live in the owner package (installed on its own by app teams, it
 // imports nothing from this repository), the operator's policy beside this file.
+export { type OwnerReadPolicyInput, ownerReadPolicy } from '../../packages/owner/src/owner-read-policy';
+export type { PolicyDocument, PolicyStatement } from '../../packages/owner/src/policy-document';
 export { type OperatorPolicyInput, operatorPolicy, policyActions } from './operator-policy';
 
 /**
