@@ -5,14 +5,15 @@
  *
  * App ids match `^[a-z][a-z0-9-]*[a-z0-9]$`, so `_mint/` can never collide with an app's prefix.
  */
+import { credentialsKey } from '../../packages/agent/src/document';
+
 export const MINT_PREFIX = '_mint/';
 
-const CREDENTIALS_FILE = 'credentials.json';
-
-/** The published contract: `s3://<bucket>/<app-id>/credentials.json`. */
-export function credentialsKey(appId: string): string {
-  return `${appId}/${CREDENTIALS_FILE}`;
-}
+/**
+ * The published contract, `s3://<bucket>/<app-id>/credentials.json`: defined once, in the package app
+ * teams install (@mint/agent reads where Mint writes).
+ */
+export { credentialsKey };
 
 /** Who may read which app's credentials: the platform team's input. */
 export const OWNERS_KEY = `${MINT_PREFIX}owners.json`;
@@ -49,7 +50,7 @@ export function stagedAppId(key: string): string | undefined {
  */
 export const KEY_PATTERNS = {
   /** Every app's published file. (`*` also matches `_mint/.../credentials.json`, which Mint never writes.) */
-  credentials: `*/${CREDENTIALS_FILE}`,
+  credentials: credentialsKey('*'),
   pending: `${MINT_PREFIX}pending/*`,
   cycles: `${MINT_PREFIX}cycles/*`,
   /** A cycle's Kio snapshot, written by ListApps. */

@@ -1,5 +1,12 @@
-import { KEY_PATTERNS } from '../contracts/keys';
+import type { PolicyStatement } from '../../packages/owner/src/policy-document';
 import { OWNERS_KEY, READERS_TAG } from './owners';
+
+// One module per concern, re-exported here so that every importer keeps one entry point: the owner's
+// read policy and the document types live in the owner package (installed on its own by app teams, it
+// imports nothing from this repository), the operator's policy beside this file.
+export { type OwnerReadPolicyInput, ownerReadPolicy } from '../../packages/owner/src/owner-read-policy';
+export type { PolicyDocument, PolicyStatement } from '../../packages/owner/src/policy-document';
+export { type OperatorPolicyInput, operatorPolicy, policyActions } from './operator-policy';
 
 /**
  * The policies that decide who reads what in Mint's bucket, built here once so that the stack deploys
@@ -12,21 +19,6 @@ import { OWNERS_KEY, READERS_TAG } from './owners';
  * policies therefore have a fixed size, whatever the number of apps and accounts; granting and revoking
  * is retagging one object, never rewriting a policy (and never racing CloudFormation over it).
  */
-
-export interface PolicyStatement {
-  Sid: string;
-  Effect: 'Allow' | 'Deny';
-  Principal?: { AWS: string | string[] } | '*';
-  Action: string | string[];
-  Resource?: string | string[];
-  NotResource?: string | string[];
-  Condition?: Record<string, Record<string, string | string[]>>;
-}
-
-export interface PolicyDocument {
-  Version: '2012-10-17';
-  Statement: PolicyStatement[];
-}
 
 export interface BucketPolicyInput {
   bucketArn: string;
@@ -187,117 +179,4 @@ export function keyPolicyStatements(input: KeyPolicyInput): PolicyStatement[] {
       },
     },
   ];
-}
-
-export interface OwnerReadPolicyInput {
-  bucketName: string;
-  keyArn: string;
-  region: string;
-  appIds: readonly string[];
-  /** `aws` outside China and GovCloud. */
-  partition?: string;
-}
-
-/**
- * The identity policy an owner attaches to the role that reads its apps' credentials: the other half
- * of cross-account access (the bucket and key policies alone let nobody in).
- */
-export function ownerReadPolicy(input: OwnerReadPolicyInput): PolicyDocument {
-  const partition = input.partition ?? 'aws';
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'ReadMintCredentials',
-        Effect: 'Allow',
-        Action: 's3:GetObject',
-        Resource: input.appIds.map(
-          (id) => `arn:${partition}:s3:::${input.bucketName}/${id}/credentials.json`,
-        ),
-      },
-      {
-        Sid: 'DecryptMintCredentialsThroughS3',
-        Effect: 'Allow',
-        Action: 'kms:Decrypt',
-        Resource: input.keyArn,
-        Condition: { StringEquals: { 'kms:ViaService': `s3.${input.region}.amazonaws.com` } },
-      },
-    ],
-  };
-}
-
-export interface OperatorPolicyInput {
-  stateMachineArn: string;
-  bucketArn: string;
-  keyArn: string;
-  region: string;
-  /** The stack `mint` reads its outputs from (`--stack`, default `Mint`). */
-  stackName: string;
-  accountId: string;
-  /** `aws` outside China and GovCloud. */
-  partition?: string;
-}
-
-/**
- * The identity policy of an on-call engineer who runs `mint status`, `run`, `redrive` and `plan` and
- * maintains the owner mapping: the README prints it, the CLI names it on AccessDenied, and the unit
- * tests evaluate every call the CLI makes against it.
- */
-export function operatorPolicy(input: OperatorPolicyInput): PolicyDocument {
-  const partition = input.partition ?? 'aws';
-  const executions = `${input.stateMachineArn.replace(':stateMachine:', ':execution:')}:*`;
-  const viaS3 = { StringEquals: { 'kms:ViaService': `s3.${input.region}.amazonaws.com` } };
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'StartAndListCycles',
-        Effect: 'Allow',
-        Action: ['states:StartExecution', 'states:ListExecutions'],
-        Resource: input.stateMachineArn,
-      },
-      {
-        Sid: 'FollowAndRedriveCycles',
-        Effect: 'Allow',
-        Action: ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:RedriveExecution'],
-        Resource: executions,
-      },
-      {
-        Sid: 'ReadMintState',
-        Effect: 'Allow',
-        Action: 's3:GetObject',
-        Resource: `${input.bucketArn}/${KEY_PATTERNS.mintState}`,
-      },
-      {
-        Sid: 'MissingStateIs404',
-        Effect: 'Allow',
-        Action: 's3:ListBucket',
-        Resource: input.bucketArn,
-      },
-      {
-        Sid: 'MaintainOwnerMapping',
-        Effect: 'Allow',
-        Action: 's3:PutObject',
-        Resource: `${input.bucketArn}/${OWNERS_KEY}`,
-      },
-      {
-        Sid: 'UseTheBucketKeyThroughS3',
-        Effect: 'Allow',
-        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        Resource: input.keyArn,
-        Condition: viaS3,
-      },
-      {
-        Sid: 'FindTheStack',
-        Effect: 'Allow',
-        Action: 'cloudformation:DescribeStacks',
-        Resource: `arn:${partition}:cloudformation:${input.region}:${input.accountId}:stack/${input.stackName}/*`,
-      },
-    ],
-  };
-}
-
-/** One line: every action of a policy, for an error message that says what permission is missing. */
-export function policyActions(policy: PolicyDocument): string {
-  return policy.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).join(', ');
 }

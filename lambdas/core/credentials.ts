@@ -1,18 +1,13 @@
-import * as z from 'zod';
+// The document's schema belongs to the agent package (installed on its own, it imports nothing from here);
+// Mint writes exactly what the agent reads.
+export {
+  type CredentialsDocument,
+  credentialsDocumentSchema,
+  serializeCredentials,
+} from '../../packages/agent/src/document';
+
 import { credentialsKey, MINT_PREFIX } from '../contracts/keys';
 import { isAppId } from './apps';
-
-/** The published contract: `s3://<bucket>/<app-id>/credentials.json`, exactly these four fields. */
-export const credentialsDocumentSchema = z
-  .object({
-    application_username: z.string().min(1),
-    application_password: z.string().min(1),
-    client_id: z.string().min(1),
-    client_secret: z.string().min(1),
-  })
-  .strict();
-
-export type CredentialsDocument = z.infer<typeof credentialsDocumentSchema>;
 
 export { credentialsKey };
 
@@ -27,14 +22,4 @@ export function removedAppCredentialsKey(appId: string): string {
     );
   }
   return credentialsKey(appId);
-}
-
-export function serializeCredentials(doc: CredentialsDocument): string {
-  // Fixed field order so that identical credentials always produce identical bytes.
-  return JSON.stringify({
-    application_username: doc.application_username,
-    application_password: doc.application_password,
-    client_id: doc.client_id,
-    client_secret: doc.client_secret,
-  });
 }

@@ -2,7 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { ownerReadPolicy } from '../../lambdas/core/access-policies';
-import { MintCredentialsReader } from '../../lib/owner/mint-credentials-reader';
+import { MintCredentialsReader } from '../../packages/owner/src/mint-credentials-reader';
 
 const KEY_ARN = 'arn:aws:kms:eu-central-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 

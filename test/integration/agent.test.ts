@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runAgent } from '../../agent/cli';
 import { type LocalMint, startLocalMint } from '../../local/local-mint';
+import { runAgent } from '../../packages/agent/src/cli';
 import { MotoChecks } from '../support/moto-checks';
 
 const ROOT = join(__dirname, '..', '..');
@@ -56,7 +56,7 @@ describe('mint-agent against a Mint cycle on moto', () => {
 
   it('keeps the files fresh across a rotation and stops cleanly on SIGTERM', async () => {
     const agent = spawn(
-      join(ROOT, 'agent', 'mint-agent.cjs'),
+      join(ROOT, 'packages', 'agent', 'mint-agent.cjs'),
       ['--bucket', mint.bucket, '--app', 'orders', '--interval', '5', dir],
       { cwd: ROOT, env: { ...process.env } },
     );

@@ -1,7 +1,7 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { CredentialsError, CredentialsWatcher, loadCredentials } from '../../agent/credentials';
+import { CredentialsError, CredentialsWatcher, loadCredentials } from '../../packages/agent/src/credentials';
 
 const s3 = mockClient(S3Client);
 const sts = mockClient(STSClient);

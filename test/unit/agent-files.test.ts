@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { AgentUsageError, parseAgentArgs, runAgent } from '../../agent/cli';
-import { credentialFiles, writeCredentialFiles, writeFileAtomic } from '../../agent/files';
+import { AgentUsageError, parseAgentArgs, runAgent } from '../../packages/agent/src/cli';
+import { credentialFiles, writeCredentialFiles, writeFileAtomic } from '../../packages/agent/src/files';
 
 const doc = (n: number, key = n) => ({
   application_username: 'orders',

@@ -1,4 +1,5 @@
 import { credentialsKey, removedAppCredentialsKey } from '../../lambdas/core/credentials';
+import { credentialsKey as agentCredentialsKey } from '../../packages/agent/src/document';
 
 describe('removedAppCredentialsKey', () => {
   it("is the app's credentials.json for an app id", () => {
@@ -11,4 +12,10 @@ describe('removedAppCredentialsKey', () => {
       expect(() => removedAppCredentialsKey(id)).toThrow(/refusing to delete the credentials of/);
     },
   );
+});
+
+describe('the key the agent reads', () => {
+  it.each([['orders'], ['a1'], ['billing-api']])('is the key Mint publishes for %j', (id) => {
+    expect(agentCredentialsKey(id)).toBe(credentialsKey(id));
+  });
 });

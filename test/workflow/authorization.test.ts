@@ -1,10 +1,10 @@
-import { loadCredentials } from '../../agent/credentials';
 import { credentialsKey, cycleKeys, OWNERS_KEY, STATUS_KEY } from '../../lambdas/contracts/keys';
 import { ownerReadPolicy } from '../../lambdas/core/access-policies';
 import { TAG } from '../../lambdas/core/service-users';
 import { STATE } from '../../lib/workflow-states';
 import { LOCAL_STATE_MACHINE_ARN } from '../../local/engine';
 import { awsError, type FakeAws } from '../../local/in-memory-aws/fake-aws';
+import { loadCredentials } from '../../packages/agent/src/credentials';
 import { Authorizer } from '../support/authorization/authorizer';
 import { unusedGrants } from '../support/authorization/least-privilege';
 import { MUST_NEVER } from '../support/authorization/must-never';

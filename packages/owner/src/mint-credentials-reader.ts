@@ -1,7 +1,7 @@
 import { Arn, ArnFormat, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { ownerReadPolicy } from '../../lambdas/core/access-policies';
+import { ownerReadPolicy } from './owner-read-policy';
 
 export interface MintCredentialsReaderProps {
   /** Mint's bucket: the Mint stack's `BucketName` output. */

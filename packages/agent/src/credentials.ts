@@ -1,11 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import {
-  type CredentialsDocument,
-  credentialsDocumentSchema,
-  credentialsKey,
-} from '../lambdas/core/credentials';
+import { type CredentialsDocument, credentialsDocumentSchema, credentialsKey } from './document';
 
 export type { CredentialsDocument };
 

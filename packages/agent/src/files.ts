@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type CredentialsDocument, serializeCredentials } from '../lambdas/core/credentials';
+import { type CredentialsDocument, serializeCredentials } from './document';
 
 /**
  * The files the agent keeps in its directory: the document itself, and for applications written
