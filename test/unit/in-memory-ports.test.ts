@@ -6,7 +6,7 @@ import {
 } from '../../lambdas/adapters/in-memory';
 import { IAM_USERS_QUOTA } from '../../lambdas/core/user-quota';
 
-/** What only the in-memory ports do (their shared behaviour with the real adapters is in port-contracts). */
+/** What only the in-memory ports do (their shared behaviour with the real adapters is in the *-contract tests). */
 
 describe('InMemoryBucketStore', () => {
   it('stamps writes with its clock, and lists them with those times', async () => {
