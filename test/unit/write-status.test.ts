@@ -1,27 +1,33 @@
-import { S3Client } from '@aws-sdk/client-s3';
-import { S3BucketStore } from '../../lambdas/adapters/bucket-store';
+import { InMemoryBucketStore } from '../../lambdas/adapters/in-memory';
 import { STATUS_KEY } from '../../lambdas/contracts/keys';
 import { writeStatusIfChanged } from '../../lambdas/services/write-status';
-import { awsError, FakeAws } from '../../local/in-memory-aws/fake-aws';
 
 describe('writeStatusIfChanged', () => {
-  let aws: FakeAws;
-  const bucket = () => new S3BucketStore(new S3Client({}), 'mint-secrets');
+  let bucket: InMemoryBucketStore;
   const doc = { schemaVersion: 1 as const, cycle: 'c1', generatedAt: '2026-11-29T00:00:00Z', apps: [] };
   beforeEach(() => {
-    aws = new FakeAws();
+    bucket = new InMemoryBucketStore();
   });
-  afterEach(() => aws.restore());
 
   it('replaces a damaged document', async () => {
-    aws.objects.set(STATUS_KEY, [{ body: '{not json', version: 1 }]);
-    expect(await writeStatusIfChanged(bucket(), doc)).toBe(true);
-    expect(JSON.parse(aws.object(STATUS_KEY) ?? '{}').cycle).toBe('c1');
+    await bucket.putText(STATUS_KEY, '{not json');
+    expect(await writeStatusIfChanged(bucket, doc)).toBe(true);
+    expect(JSON.parse(bucket.text(STATUS_KEY) ?? '{}').cycle).toBe('c1');
+  });
+
+  it('writes nothing when no status changed: an idle cycle costs one read', async () => {
+    await bucket.putJson(STATUS_KEY, doc);
+    bucket.calls.length = 0;
+    expect(await writeStatusIfChanged(bucket, { ...doc, cycle: 'c2' })).toBe(false);
+    expect(bucket.calls).toEqual(['getJson']);
   });
 
   it('fails on a read S3 refuses, instead of taking it for a missing document', async () => {
-    aws.failNext('GetObject', awsError('AccessDenied', 'not authorized to perform: s3:GetObject'));
-    await expect(writeStatusIfChanged(bucket(), doc)).rejects.toThrow(/s3:GetObject/);
-    expect(aws.calls).not.toContain('PutObject');
+    const refused = Object.assign(new Error('not authorized to perform: s3:GetObject'), {
+      name: 'AccessDenied',
+    });
+    jest.spyOn(bucket, 'getJson').mockRejectedValueOnce(refused);
+    await expect(writeStatusIfChanged(bucket, doc)).rejects.toThrow(/s3:GetObject/);
+    expect(bucket.calls).not.toContain('putJson');
   });
 });
