@@ -39,7 +39,6 @@ export const mintConfigSchema = z
       .regex(/^arn:aws[\w-]*:iam::(\d{12}|aws):policy\/.+$/, 'must be an IAM managed policy ARN')
       .optional(),
     ...tunableSettings,
-    mapConcurrency: z.coerce.number().int().min(1).max(40).default(8),
     logRetentionDays: z.coerce
       .number()
       .refine((d) => RETENTION_DAYS.includes(d), `must be one of ${RETENTION_DAYS.join(', ')}`)

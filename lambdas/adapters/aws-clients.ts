@@ -3,6 +3,14 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { type ClientSettings, readClientSettings } from '../contracts/settings';
+import {
+  type CallPolicy,
+  type CallStats,
+  callWithPolicy,
+  isIamWrite,
+  TokenBucket,
+} from '../core/call-policy';
+import { type Clock, systemClock } from '../core/clock';
 
 /**
  * How every Mint client talks to AWS. IAM throttles write calls, so the SDK's standard retry mode
@@ -47,8 +55,45 @@ export interface AwsClients {
   secrets(): SecretsManagerClient;
 }
 
-export function createAwsClients(settings: ClientSettings, target: AwsTarget = {}): AwsClients {
+export interface CallGovernance {
+  /** The clock pacing and backoff sleep on: the system's in Lambda, a virtual one in the benchmark. */
+  clock?: Clock;
+  /** This process's share of the account's IAM write rate; unpaced when absent. */
+  iamWritesPerSecond?: number;
+  /** Counts of calls, throttled answers and retries, when the caller wants them. */
+  stats?: CallStats;
+}
+
+/**
+ * Every client's calls go through Mint's call policy (`core/call-policy.ts`): IAM writes paced by a
+ * token bucket, and every throttled or transient failure retried with full-jitter backoff on `clock`.
+ * The SDK's own retries are off (one attempt per send) so that one policy decides, and so that the
+ * in-memory AWS, which answers below the SDK's middleware, exercises it.
+ */
+export function createAwsClients(
+  settings: ClientSettings,
+  target: AwsTarget = {},
+  governance: CallGovernance = {},
+): AwsClients {
   const config = { ...awsClientConfig(settings), ...target };
+  const sdkConfig = { ...config, maxAttempts: 1 };
+  const clock = governance.clock ?? systemClock;
+  const writes = governance.iamWritesPerSecond
+    ? new TokenBucket(
+        {
+          ratePerSecond: governance.iamWritesPerSecond,
+          burst: Math.max(1, Math.floor(governance.iamWritesPerSecond)),
+        },
+        clock,
+      )
+    : undefined;
+  const policy = (paced: boolean): CallPolicy => ({
+    clock,
+    maxAttempts: settings.awsMaxAttempts,
+    bucketFor: (operation) => (paced && isIamWrite(operation) ? writes : undefined),
+    baseDelayMs: 200,
+    maxDelayMs: 20_000,
+  });
   let iam: IAMClient | undefined;
   let s3: S3Client | undefined;
   let sfn: SFNClient | undefined;
@@ -56,20 +101,47 @@ export function createAwsClients(settings: ClientSettings, target: AwsTarget = {
   return {
     config,
     iam: () => {
-      iam ??= new IAMClient(config);
+      iam ??= governed(new IAMClient(sdkConfig), policy(true), governance.stats);
       return iam;
     },
     s3: () => {
-      s3 ??= new S3Client({ ...config, forcePathStyle: Boolean(target.endpoint) });
+      s3 ??= governed(
+        new S3Client({ ...sdkConfig, forcePathStyle: Boolean(target.endpoint) }),
+        policy(false),
+        governance.stats,
+      );
       return s3;
     },
     sfn: () => {
-      sfn ??= new SFNClient(config);
+      sfn ??= governed(new SFNClient(sdkConfig), policy(false), governance.stats);
       return sfn;
     },
     secrets: () => {
-      secrets ??= new SecretsManagerClient(config);
+      secrets ??= governed(new SecretsManagerClient(sdkConfig), policy(false), governance.stats);
       return secrets;
     },
   };
+}
+
+/** `CreateUserCommand` → `CreateUser`: the operation, as IAM's rate and the policy know it. */
+function operationOf(command: unknown): string {
+  return command instanceof Object ? command.constructor.name.replace(/Command$/, '') : '';
+}
+
+/**
+ * Routes the client's `send` through the policy. The client class's own `send` is looked up at each
+ * call, so a test double installed on the class later (aws-sdk-client-mock) is what the policy calls.
+ */
+function governed<C extends object>(client: C, policy: CallPolicy, stats?: CallStats): C {
+  Object.defineProperty(client, 'send', {
+    value: (command: unknown, ...rest: unknown[]) =>
+      callWithPolicy(
+        policy,
+        operationOf(command),
+        async (): Promise<unknown> =>
+          Reflect.apply(Reflect.get(Object.getPrototypeOf(client), 'send'), client, [command, ...rest]),
+        stats,
+      ),
+  });
+  return client;
 }

@@ -165,24 +165,26 @@ export class IamIdentityStore implements IdentityStore {
     }
   }
 
-  async setPassword(userName: string, password: string): Promise<void> {
+  async setPassword(
+    userName: string,
+    password: string,
+    options: { firstTime?: boolean } = {},
+  ): Promise<void> {
+    const profile = { UserName: userName, Password: password, PasswordResetRequired: false };
+    if (options.firstTime) {
+      try {
+        await this.iam.send(new CreateLoginProfileCommand(profile));
+        return;
+      } catch (error) {
+        // A profile made outside Mint, or by an attempt that died before recording it: update it.
+        if (!isIamError(error, 'EntityAlreadyExistsException')) throw error;
+      }
+    }
     try {
-      await this.iam.send(
-        new UpdateLoginProfileCommand({
-          UserName: userName,
-          Password: password,
-          PasswordResetRequired: false,
-        }),
-      );
+      await this.iam.send(new UpdateLoginProfileCommand(profile));
     } catch (error) {
       if (!isIamError(error, 'NoSuchEntityException')) throw error;
-      await this.iam.send(
-        new CreateLoginProfileCommand({
-          UserName: userName,
-          Password: password,
-          PasswordResetRequired: false,
-        }),
-      );
+      await this.iam.send(new CreateLoginProfileCommand(profile));
     }
   }
 

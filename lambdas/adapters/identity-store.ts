@@ -29,7 +29,11 @@ export interface IdentityStore {
   listAccessKeys(userName: string): Promise<string[]>;
   createAccessKey(userName: string): Promise<NewAccessKey>;
   deleteAccessKey(userName: string, accessKeyId: string): Promise<void>;
-  setPassword(userName: string, password: string): Promise<void>;
+  /**
+   * Sets the user's password. `firstTime`: Mint has never set one (no rotation mark), so the store tries
+   * creating it first and saves the refused update a new user would cost; either way the result is the same.
+   */
+  setPassword(userName: string, password: string, options?: { firstTime?: boolean }): Promise<void>;
   tagUser(userName: string, tags: Record<string, string>): Promise<void>;
   /** One call per user: used only to refresh the state of an app whose earlier attempt failed. */
   userTags(userName: string): Promise<Record<string, string>>;

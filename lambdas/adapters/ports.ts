@@ -1,8 +1,9 @@
 import type { SettingValues } from '../contracts/settings';
+import { type Clock, systemClock } from '../core/clock';
 import { generatePassword } from '../core/password';
 import type { RotationPorts } from '../services/rotate-app';
 import { DEFAULT_KEY_TEST, testAccessKey } from './access-key-tester';
-import { type AwsClients, type AwsTarget, createAwsClients } from './aws-clients';
+import { type AwsClients, type AwsTarget, type CallGovernance, createAwsClients } from './aws-clients';
 import { type BucketStore, S3BucketStore } from './bucket-store';
 import { type CycleRegistry, StepFunctionsCycleRegistry } from './cycle-registry';
 import { IamIdentityStore } from './iam-identity-store';
@@ -36,9 +37,12 @@ export const ports = {
           ? secretsManagerToken(clients.secrets(), settings.kioTokenSecret)
           : undefined,
       }),
-  rotation: (clients: AwsClients): Omit<RotationPorts, 'identity' | 'bucket'> => ({
+  rotation: (
+    clients: AwsClients,
+    clock: Clock = systemClock,
+  ): Omit<RotationPorts, 'identity' | 'bucket'> => ({
     testAccessKey: (key, arn) =>
-      testAccessKey(key, arn, { ...DEFAULT_KEY_TEST, clientConfig: clients.config }),
+      testAccessKey(key, arn, { ...DEFAULT_KEY_TEST, clientConfig: clients.config, sleep: clock.sleep }),
     generatePassword: (policy) => generatePassword(policy),
     now: () => new Date(),
   }),
@@ -50,16 +54,17 @@ export const ports = {
  */
 export function createRuntime(
   settings: SettingValues,
-  options: { target?: AwsTarget; replace?: Partial<Ports> } = {},
+  options: { target?: AwsTarget; replace?: Partial<Ports>; governance?: CallGovernance } = {},
 ): { settings: SettingValues } & Ports {
-  const clients = createAwsClients(settings, options.target);
+  const clients = createAwsClients(settings, options.target, options.governance);
+  const clock = options.governance?.clock;
   return {
     settings,
     bucket: ports.bucket(settings, clients),
     identity: ports.identity(settings, clients),
     cycles: ports.cycles(clients),
     fetchKio: ports.fetchKio(settings, clients),
-    ...ports.rotation(clients),
+    ...ports.rotation(clients, clock),
     ...options.replace,
   };
 }

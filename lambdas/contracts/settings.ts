@@ -19,6 +19,13 @@ export const tunableSettings = {
   maxDeletionsPerCycle: z.coerce.number().int().nonnegative().default(10),
   batchSize: z.coerce.number().int().min(1).max(500).default(25),
   batchConcurrency: z.coerce.number().int().min(1).max(20).default(4),
+  /** Rotation batches run at once (the Map's MaxConcurrency): each takes its share of the IAM rate. */
+  mapConcurrency: z.coerce.number().int().min(1).max(40).default(8),
+  /**
+   * IAM writes per second the whole account may spend on Mint. AWS does not publish IAM's rates;
+   * Mint paces its writes to this and retries what is throttled anyway (README, "Scale and cost").
+   */
+  iamWritesPerSecond: z.coerce.number().positive().max(100).default(5),
 };
 
 export const kioUrlSchema = z.url({
@@ -52,6 +59,8 @@ export const ENVIRONMENT_VARIABLES = {
   maxDeletionsPerCycle: 'MINT_MAX_DELETIONS_PER_CYCLE',
   batchSize: 'MINT_BATCH_SIZE',
   batchConcurrency: 'MINT_BATCH_CONCURRENCY',
+  mapConcurrency: 'MINT_MAP_CONCURRENCY',
+  iamWritesPerSecond: 'MINT_IAM_WRITES_PER_SECOND',
   bucket: 'MINT_BUCKET',
   boundaryArn: 'MINT_BOUNDARY_ARN',
   kioUrl: 'MINT_KIO_URL',
@@ -86,6 +95,7 @@ const FUNCTION_SCHEMAS = {
   }),
   reconcile: functionSettingsSchema.pick({
     ...USERS,
+    iamWritesPerSecond: true,
     maxDeletionsPerCycle: true,
     batchSize: true,
     ...ROTATION_POLICY,
@@ -93,6 +103,8 @@ const FUNCTION_SCHEMAS = {
   }),
   rotateBatch: functionSettingsSchema.pick({
     ...USERS,
+    iamWritesPerSecond: true,
+    mapConcurrency: true,
     batchConcurrency: true,
     cycleGuard: true,
     ...ROTATION_POLICY,
@@ -193,4 +205,15 @@ export function rotationPolicy(
     accessKeyMaxAgeMs: settings.accessKeyMaxAgeDays * 24 * HOUR,
     previousKeyGraceMs: settings.previousKeyGraceHours * HOUR,
   };
+}
+
+/**
+ * The IAM write rate one invocation of a function may spend: Reconcile runs alone and takes all of it;
+ * rotation runs `mapConcurrency` batches at once (one Lambda each), so each takes its share.
+ */
+export function iamWriteShare(settings: object): number | undefined {
+  const rate = 'iamWritesPerSecond' in settings ? settings.iamWritesPerSecond : undefined;
+  if (typeof rate !== 'number') return undefined;
+  const split = 'mapConcurrency' in settings ? settings.mapConcurrency : undefined;
+  return typeof split === 'number' ? rate / split : rate;
 }

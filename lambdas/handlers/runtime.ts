@@ -5,7 +5,12 @@ import type { Context } from 'aws-lambda';
 import { type AwsClients, createAwsClients } from '../adapters/aws-clients';
 import { createRuntime, type Ports, ports } from '../adapters/ports';
 import { logger, metrics } from '../adapters/telemetry';
-import { type FunctionSettings, type MintFunction, readFunctionSettings } from '../contracts/settings';
+import {
+  type FunctionSettings,
+  iamWriteShare,
+  type MintFunction,
+  readFunctionSettings,
+} from '../contracts/settings';
 import { isRetryPhase } from '../contracts/steps';
 
 export { createRuntime, logger, metrics, type Ports, ports };
@@ -36,7 +41,9 @@ export function lambdaEntry<F extends MintFunction, Runtime, R>(
   return mintHandler((event, context) => {
     if (!built) {
       const settings = readFunctionSettings(fn, process.env);
-      built = step(build(settings, createAwsClients(settings)));
+      built = step(
+        build(settings, createAwsClients(settings, {}, { iamWritesPerSecond: iamWriteShare(settings) })),
+      );
     }
     return built(event, context);
   });

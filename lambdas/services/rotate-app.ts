@@ -203,7 +203,9 @@ async function attemptRotation(
       }
       if (pending.newPassword) {
         step = 'set-password';
-        await ports.identity.setPassword(app.userName, document.application_password);
+        await ports.identity.setPassword(app.userName, document.application_password, {
+          firstTime: marks.passwordRotatedAt === undefined,
+        });
       }
       step = 'publish';
       // The new version carries the app's reader accounts: without the tag, nobody outside could read it.

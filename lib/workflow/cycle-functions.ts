@@ -47,6 +47,8 @@ export function cycleFunctionEnvironment(
       maxDeletionsPerCycle: config.maxDeletionsPerCycle,
       batchSize: config.batchSize,
       batchConcurrency: config.batchConcurrency,
+      mapConcurrency: config.mapConcurrency,
+      iamWritesPerSecond: config.iamWritesPerSecond,
     }),
     POWERTOOLS_SERVICE_NAME: METRICS.service,
     POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,

@@ -49,6 +49,20 @@ describe('IamIdentityStore', () => {
     await expect(store.createAccessKey('orders')).rejects.toMatchObject({ name: 'LimitExceededException' });
   });
 
+  it('sets a first password with one write, and still updates one that exists when told first time', async () => {
+    aws.addUser('orders', {});
+    aws.calls = [];
+    await store.setPassword('orders', 'pw-1', { firstTime: true });
+    expect(aws.calls).toEqual(['CreateLoginProfile']);
+    aws.calls = [];
+    await store.setPassword('orders', 'pw-2', { firstTime: true });
+    expect(aws.calls).toEqual(['CreateLoginProfile', 'UpdateLoginProfile']);
+    expect(aws.users.get('orders')?.password).toBe('pw-2');
+    aws.calls = [];
+    await store.setPassword('orders', 'pw-3');
+    expect(aws.calls).toEqual(['UpdateLoginProfile']);
+  });
+
   it('deletes keys and login profile before the user, and tolerates pieces already gone', async () => {
     aws.addUser('orders', {});
     await store.createAccessKey('orders');

@@ -1,0 +1,128 @@
+import { IAMClient, ListAccessKeysCommand, TagUserCommand } from '@aws-sdk/client-iam';
+import { createAwsClients } from '../../lambdas/adapters/aws-clients';
+import {
+  type CallStats,
+  callWithPolicy,
+  isIamWrite,
+  isRetryable,
+  TokenBucket,
+} from '../../lambdas/core/call-policy';
+import type { Clock } from '../../lambdas/core/clock';
+import { awsError, FakeAws } from '../../local/in-memory-aws/fake-aws';
+
+/** A clock whose sleeps pass at once and add up: what each caller would have waited. */
+function steppingClock(): Clock & { slept: number[] } {
+  let now = 0;
+  const slept: number[] = [];
+  return {
+    slept,
+    now: () => now,
+    sleep: async (ms) => {
+      slept.push(ms);
+      now += ms;
+    },
+  };
+}
+
+const throttled = () =>
+  Object.assign(awsError('Throttling', 'Rate exceeded'), { $metadata: { httpStatusCode: 400 } });
+
+describe('the call policy', () => {
+  it('paces calls to the rate once the burst is spent', async () => {
+    const clock = steppingClock();
+    const bucket = new TokenBucket({ ratePerSecond: 5, burst: 2 }, clock);
+    for (let i = 0; i < 6; i++) await bucket.take();
+    // Two at once, then one every 200 ms.
+    expect(clock.slept).toEqual([200, 200, 200, 200]);
+    expect(clock.now()).toBe(800);
+  });
+
+  it('retries a throttled call with backoff and spends the saved-up tokens', async () => {
+    const clock = steppingClock();
+    const bucket = new TokenBucket({ ratePerSecond: 10, burst: 10 }, clock);
+    const stats: CallStats = { calls: 0, throttled: 0, retries: 0 };
+    let answers = 0;
+    const result = await callWithPolicy(
+      { clock, maxAttempts: 5, bucketFor: () => bucket, baseDelayMs: 100, maxDelayMs: 1000, random: () => 1 },
+      'TagUser',
+      async () => {
+        if (++answers < 3) throw throttled();
+        return 'tagged';
+      },
+      stats,
+    );
+    expect(result).toBe('tagged');
+    expect(stats).toEqual({ calls: 3, throttled: 2, retries: 2 });
+    // Backoff 100, then 200 ms; after a throttle the bucket paces the retry too.
+    expect(clock.slept.filter((ms) => ms === 100 || ms === 200)).toEqual([100, 200]);
+  });
+
+  it('does not retry what a retry cannot fix, and gives up after the attempts', async () => {
+    const clock = steppingClock();
+    const policy = { clock, maxAttempts: 3, bucketFor: () => undefined, baseDelayMs: 10, maxDelayMs: 10 };
+    let calls = 0;
+    await expect(
+      callWithPolicy(policy, 'TagUser', async () => {
+        calls++;
+        throw awsError('AccessDenied', 'no');
+      }),
+    ).rejects.toMatchObject({ name: 'AccessDenied' });
+    expect(calls).toBe(1);
+    await expect(
+      callWithPolicy(policy, 'TagUser', async () => {
+        calls++;
+        throw throttled();
+      }),
+    ).rejects.toMatchObject({ name: 'Throttling' });
+    expect(calls).toBe(4);
+  });
+
+  it('knows AWS’s throttling and transient answers, and IAM’s writes', () => {
+    for (const name of [
+      'Throttling',
+      'SlowDown',
+      'TooManyRequestsException',
+      'TimeoutError',
+      'ServiceFailure',
+    ])
+      expect([name, isRetryable(awsError(name, ''))]).toEqual([name, true]);
+    expect(isRetryable(Object.assign(awsError('Whatever', ''), { $metadata: { httpStatusCode: 503 } }))).toBe(
+      true,
+    );
+    expect(isRetryable(awsError('NoSuchEntityException', ''))).toBe(false);
+    expect(['CreateUser', 'TagUser', 'DeleteAccessKey', 'UpdateLoginProfile'].every(isIamWrite)).toBe(true);
+    expect(['ListUsers', 'GetAccountAuthorizationDetails', 'ListAccessKeys'].some(isIamWrite)).toBe(false);
+  });
+});
+
+describe('clients under the policy', () => {
+  let aws: FakeAws;
+  beforeEach(() => {
+    aws = new FakeAws();
+  });
+  afterEach(() => aws.restore());
+
+  it('retry what the in-memory AWS throttles (the SDK’s own retries are below it) and pace IAM writes', async () => {
+    const clock = steppingClock();
+    const stats: CallStats = { calls: 0, throttled: 0, retries: 0 };
+    const clients = createAwsClients(
+      { awsMaxAttempts: 4, awsTimeoutMs: 1000 },
+      { region: 'eu-central-1' },
+      { clock, iamWritesPerSecond: 2, stats },
+    );
+    aws.addUser('orders', {});
+    aws.failNext('TagUser', throttled());
+    await clients.iam().send(new TagUserCommand({ UserName: 'orders', Tags: [{ Key: 'a', Value: '1' }] }));
+    await clients.iam().send(new TagUserCommand({ UserName: 'orders', Tags: [{ Key: 'b', Value: '2' }] }));
+    await clients.iam().send(new ListAccessKeysCommand({ UserName: 'orders' }));
+    expect(aws.users.get('orders')?.tags).toMatchObject({ a: '1', b: '2' });
+    expect(stats).toEqual({ calls: 4, throttled: 1, retries: 1 });
+    expect(aws.calls).toEqual(['TagUser', 'TagUser', 'TagUser', 'ListAccessKeys']);
+    // Two writes per second: the three TagUser calls are spaced, the read is not paced.
+    expect(clock.now()).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('leave a client without governance as the SDK made it', () => {
+    expect(new IAMClient({}).send).toBe(IAMClient.prototype.send);
+  });
+});
