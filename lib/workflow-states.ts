@@ -5,6 +5,8 @@ export const STATE = {
   skipped: 'SkippedAnotherCycleRunning',
   listApps: 'ListApps',
   reconcile: 'ReconcileServiceUsers',
+  moreServiceUsers: 'MoreServiceUsers?',
+  reconcileMore: 'ReconcileMoreServiceUsers',
   rotateDueApps: 'RotateDueApps',
   rotateBatch: 'RotateBatch',
   batchLost: 'BatchLost',

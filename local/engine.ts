@@ -79,6 +79,7 @@ export async function runCycle(
     [STATE.startCycle]: load(STATE.startCycle, startCycleStep(runtime)),
     [STATE.listApps]: load(STATE.listApps, listAppsStep(runtime)),
     [STATE.reconcile]: load(STATE.reconcile, reconcileStep(runtime)),
+    [STATE.reconcileMore]: load(STATE.reconcileMore, reconcileStep(runtime)),
     [STATE.retryServiceUsers]: load(STATE.retryServiceUsers, retryServiceUsersStep(runtime)),
     [STATE.rotateBatch]: load(STATE.rotateBatch, rotateBatchStep(runtime)),
     [STATE.retryBatch]: load(STATE.retryBatch, rotateBatchStep(runtime)),

@@ -97,11 +97,6 @@ export type ListAppsOutput = z.infer<typeof listAppsOutputSchema>;
 
 // ReconcileServiceUsers ----------------------------------------------------------------------------
 
-export const reconcileInputSchema = z.object({
-  cycle: cycleRefSchema,
-  apps: listAppsOutputSchema.pick({ key: true }),
-});
-
 export const reconcileFailureSchema = z.object({ appId: z.string(), step: z.string(), error: z.string() });
 export type ReconcileFailure = z.infer<typeof reconcileFailureSchema>;
 export const grantChangeSchema = z.object({
@@ -156,8 +151,21 @@ export const reconcileOutputSchema = z.object({
   dryRun: z.boolean(),
   /** A dry run's full plan (`_mint/cycles/<id>/plan.json`). */
   planKey: z.string().optional(),
+  /**
+   * More users are to be created than this invocation's share of the IAM write rate allowed: the cycle
+   * runs Reconcile again before rotating (its batches are empty until then).
+   */
+  more: z.boolean(),
+  createsLeft: count,
 });
 export type ReconcileOutput = z.infer<typeof reconcileOutputSchema>;
+
+export const reconcileInputSchema = z.object({
+  cycle: cycleRefSchema,
+  apps: listAppsOutputSchema.pick({ key: true }),
+  /** Set when Reconcile runs again in the same cycle (`more`): what the earlier invocations did. */
+  previous: reconcileOutputSchema.optional(),
+});
 
 /** RetryServiceUsers runs in Reconcile's function: `phase` tells them apart. */
 export const retryServiceUsersInputSchema = z.object({

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { RecordedNames } from '../contracts/documents';
-import type { AppOutcome, DueApp, ReconcileFailure } from '../contracts/steps';
+import type { AppOutcome, DueApp, ReconcileFailure, ReconcileOutput } from '../contracts/steps';
 
 /** How many names each list of the report keeps; the counts are always complete. */
 export const REPORTED = 20;
@@ -47,4 +47,31 @@ export function lostBatchOutcomes(
   }
   const error = `${lost.error}: ${message}`.slice(0, 300);
   return apps.map((app) => ({ appId: app.appId, status: 'failed', step: 'batch-lost', error }));
+}
+
+/**
+ * One cycle's Reconcile output when it ran more than once (`more`): the later invocation's state (its
+ * batches, plan, grants, quota) with the earlier ones' users and failures added, so the report counts
+ * every user the cycle created and every failure it met.
+ */
+export function mergeReconcileOutputs(previous: ReconcileOutput, next: ReconcileOutput): ReconcileOutput {
+  const names = (a: string[], b: string[]) => [...a, ...b].slice(0, REPORTED);
+  const failures = [...previous.failures, ...next.failures];
+  const failedApps = [...new Set([...previous.failedApps, ...next.failedApps])];
+  return {
+    ...next,
+    created: names(previous.created, next.created),
+    createdCount: previous.createdCount + next.createdCount,
+    deleted: names(previous.deleted, next.deleted),
+    deletedCount: previous.deletedCount + next.deletedCount,
+    repaired: names(previous.repaired, next.repaired),
+    repairedCount: previous.repairedCount + next.repairedCount,
+    toCreate: Math.max(previous.toCreate, next.toCreate),
+    toDelete: Math.max(previous.toDelete, next.toDelete),
+    failureCount: previous.failureCount + next.failureCount,
+    failures: failures.slice(0, REPORTED),
+    failedApps: failedApps.slice(0, 1000),
+    failedAppsTruncated: previous.failedAppsTruncated || next.failedAppsTruncated || failedApps.length > 1000,
+    ownersFailed: next.ownersFailed,
+  };
 }

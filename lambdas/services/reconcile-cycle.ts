@@ -9,6 +9,7 @@ import type { CycleRef, ReconcileOutput } from '../contracts/steps';
 import { buildStatusDocument } from '../core/app-status';
 import type { ParsedApps } from '../core/apps';
 import { describeCyclePlan } from '../core/cycle-plan';
+import { mergeReconcileOutputs } from '../core/cycle-report';
 import { planDueApps } from '../core/due';
 import { InvalidInputError } from '../core/errors';
 import { METRICS } from '../core/metrics';
@@ -32,6 +33,7 @@ export interface ReconcileCyclePorts {
     | 'passwordMaxAgeHours'
     | 'accessKeyMaxAgeDays'
     | 'previousKeyGraceHours'
+    | 'iamWritesPerSecond'
   >;
 }
 
@@ -48,7 +50,7 @@ export async function readAppsSnapshot(bucket: BucketStore, key: string): Promis
  */
 export async function reconcileCycle(
   runtime: ReconcileCyclePorts,
-  { cycle, apps }: { cycle: CycleRef; apps: { key: string } },
+  { cycle, apps, previous }: { cycle: CycleRef; apps: { key: string }; previous?: ReconcileOutput },
 ): Promise<ReconcileOutput> {
   const { settings } = runtime;
   const policy = rotationPolicy(settings);
@@ -61,7 +63,9 @@ export async function reconcileCycle(
     onlyApps: cycle.options.apps,
     dryRun: cycle.options.dryRun,
     newUserTags: newUserReaderTags(owners, kio.apps),
+    maxCreations: creationBudget(settings.iamWritesPerSecond),
   });
+  const more = result.createsLeft > 0;
   if (result.plan.held.length > 0) {
     logger.warn('users kept: an invalid or repeated Kio entry names their app', {
       count: result.plan.held.length,
@@ -144,28 +148,30 @@ export async function reconcileCycle(
       }),
     );
   }
-  const batches = cycle.options.dryRun
-    ? []
-    : await writeBatches(
-        runtime.bucket,
-        due,
-        settings.batchSize,
-        (index) => cycleKeys.batch(cycle.id, index),
-        {
-          inline: true,
-        },
-      );
+  // Rotation starts once every user exists: until then Reconcile runs again (`more`).
+  const batches =
+    cycle.options.dryRun || more
+      ? []
+      : await writeBatches(
+          runtime.bucket,
+          due,
+          settings.batchSize,
+          (index) => cycleKeys.batch(cycle.id, index),
+          {
+            inline: true,
+          },
+        );
 
   metrics.addMetric('UsersCreated', MetricUnit.Count, result.created.length);
   metrics.addMetric('UsersDeleted', MetricUnit.Count, result.deleted.length);
   metrics.addMetric(METRICS.deletionsBlocked, MetricUnit.Count, result.plan.deletionsBlocked ? 1 : 0);
-  metrics.addMetric('AppsDue', MetricUnit.Count, due.length);
+  metrics.addMetric('AppsDue', MetricUnit.Count, more ? 0 : due.length);
   metrics.addMetric(METRICS.userQuotaUsed, MetricUnit.Percent, result.userQuota.percent);
   metrics.addMetric('GrantsChanged', MetricUnit.Count, grants.changes.length);
   if (!grants.ownersError) metrics.addMetric('AppsUnreadable', MetricUnit.Count, grants.unreadable.length);
-  return {
+  const output: ReconcileOutput = {
     batches,
-    due: due.length,
+    due: more ? 0 : due.length,
     created: result.created.slice(0, REPORTED),
     createdCount: result.created.length,
     deleted: result.deleted.slice(0, REPORTED),
@@ -193,7 +199,20 @@ export async function reconcileCycle(
     userQuota: { ...result.userQuota, ...(quotaWarning ? { warning: quotaWarning } : {}) },
     dryRun: cycle.options.dryRun,
     ...(planKey ? { planKey } : {}),
+    more,
+    createsLeft: result.createsLeft,
   };
+  return previous ? mergeReconcileOutputs(previous, output) : output;
+}
+
+/**
+ * Time Reconcile may spend creating users in one invocation, of its 10-minute timeout: at the paced
+ * IAM rate this bounds the creations, so the invocation ends well inside its timeout.
+ */
+export const CREATION_SECONDS_PER_INVOCATION = 300;
+
+export function creationBudget(iamWritesPerSecond: number): number {
+  return Math.max(1, Math.floor(iamWritesPerSecond * CREATION_SECONDS_PER_INVOCATION));
 }
 
 /** At most 1,000 ids travel in the state (their size stays far below 256 KB); beyond, all are retried. */

@@ -18,6 +18,11 @@ export interface ReconcileRequest {
   deletions?: boolean;
   /** Tags a new user is created with (its reader accounts), so it needs no tag call of its own. */
   newUserTags?: (appId: string) => Record<string, string>;
+  /**
+   * Users this invocation may create: what the IAM write rate allows in a part of the function's
+   * timeout. The rest wait for the next invocation (`createsLeft`), never failed.
+   */
+  maxCreations?: number;
 }
 
 export interface ManagedUser extends ServiceUser {
@@ -36,6 +41,8 @@ export interface ReconcileResult {
   managed: ManagedUser[];
   /** The account's users against IAM's users-per-account quota, as listed at the start. */
   userQuota: UserQuota;
+  /** Users still to create beyond this invocation's budget. */
+  createsLeft: number;
 }
 
 /**
@@ -78,6 +85,7 @@ export async function reconcileServiceUsers(
     users: [],
     managed: [],
     userQuota: quota,
+    createsLeft: 0,
   };
   const byAppId = (a: ManagedUser, b: ManagedUser) => a.appId.localeCompare(b.appId);
   if (request.dryRun) {
@@ -96,7 +104,9 @@ export async function reconcileServiceUsers(
     }
   };
 
-  for (const appId of plan.create) {
+  const creations = plan.create.slice(0, request.maxCreations ?? plan.create.length);
+  result.createsLeft = plan.create.length - creations.length;
+  for (const appId of creations) {
     await attempt(appId, 'create-user', async () => {
       const user = await ports.identity
         .createServiceUser(appId, request.newUserTags?.(appId))

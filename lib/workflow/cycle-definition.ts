@@ -75,6 +75,14 @@ export class CycleDefinition extends Construct {
       { cycle, apps: sfn.JsonPath.objectAt('$.apps') },
       '$.reconcile',
     );
+    // More users to create than one invocation's share of the IAM write rate: Reconcile again, adding
+    // to what the earlier invocations did, until every user exists; only then does rotation start.
+    const reconcileMore = invoke(
+      STATE.reconcileMore,
+      functions.reconcile,
+      { cycle, apps: sfn.JsonPath.objectAt('$.apps'), previous: sfn.JsonPath.objectAt('$.reconcile') },
+      '$.reconcile',
+    );
 
     const batchMap = (id: string, itemsPath: string, retry: boolean, resultPath: string) =>
       new sfn.Map(this, id, {
@@ -189,20 +197,22 @@ export class CycleDefinition extends Construct {
     );
     retryFailedApps.next(recordRetry).next(usersReconciled);
 
+    rotateDueApps
+      .next(report)
+      .next(
+        new sfn.Choice(this, STATE.anyAppFailed)
+          .when(sfn.Condition.numberGreaterThan('$.report.failedApps', 0), retryFailedApps)
+          .otherwise(usersReconciled),
+      );
+    const moreUsers = new sfn.Choice(this, STATE.moreServiceUsers)
+      .when(sfn.Condition.booleanEquals('$.reconcile.more', true), reconcileMore)
+      .otherwise(rotateDueApps);
+    reconcileMore.next(moreUsers);
+
     this.chain = startCycle.next(
       new sfn.Choice(this, STATE.anotherCycleRunning)
         .when(sfn.Condition.booleanEquals('$.proceed', false), new sfn.Succeed(this, STATE.skipped))
-        .otherwise(
-          listApps
-            .next(reconcile)
-            .next(rotateDueApps)
-            .next(report)
-            .next(
-              new sfn.Choice(this, STATE.anyAppFailed)
-                .when(sfn.Condition.numberGreaterThan('$.report.failedApps', 0), retryFailedApps)
-                .otherwise(usersReconciled),
-            ),
-        ),
+        .otherwise(listApps.next(reconcile).next(moreUsers)),
     );
   }
 }

@@ -24,6 +24,7 @@ const INPUTS: Record<string, z.ZodObject> = {
   [STATE.startCycle]: startCycleInputSchema,
   [STATE.listApps]: listAppsInputSchema,
   [STATE.reconcile]: reconcileInputSchema,
+  [STATE.reconcileMore]: reconcileInputSchema,
   [STATE.retryServiceUsers]: retryServiceUsersInputSchema,
   [STATE.rotateBatch]: rotateBatchInputSchema,
   [STATE.retryBatch]: rotateBatchInputSchema,
@@ -35,6 +36,7 @@ const INPUTS: Record<string, z.ZodObject> = {
 const OUTPUTS: Record<string, [string, z.ZodType]> = {
   [STATE.listApps]: ['$.apps', listAppsOutputSchema],
   [STATE.reconcile]: ['$.reconcile', reconcileOutputSchema],
+  [STATE.reconcileMore]: ['$.reconcile', reconcileOutputSchema],
   [STATE.report]: ['$.report', reportOutputSchema],
 };
 

@@ -51,6 +51,9 @@ export function lambdaEnv(kioUrl: string) {
     MINT_BOUNDARY_ARN: 'arn:aws:iam::111111111111:policy/mint-deny-all',
     MINT_KIO_URL: kioUrl,
     MINT_BATCH_SIZE: '2',
+    // One attempt per call: an injected failure is what the step sees. The call policy's own retries
+    // are tested on their own (test/unit/call-policy.test.ts) and in the benchmark's throttled runs.
+    MINT_AWS_MAX_ATTEMPTS: '1',
   };
 }
 

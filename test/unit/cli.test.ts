@@ -55,6 +55,8 @@ const failedReport: CycleReport = {
     grants: { changed: 0, changes: [], unreadableCount: 0, unreadable: [] },
     userQuota: { users: 3, quota: 5000, percent: 0, state: 'ok' },
     dryRun: false,
+    more: false,
+    createsLeft: 0,
   },
   outcomes: [
     { appId: 'orders', status: 'rotated', passwordChanged: true },

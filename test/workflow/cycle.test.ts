@@ -10,6 +10,7 @@ import { cycleKeys } from '../../lambdas/core/cycle';
 import type { CyclePlan } from '../../lambdas/core/cycle-plan';
 import { OWNERS_KEY, READERS_TAG } from '../../lambdas/core/owners';
 import { TAG } from '../../lambdas/core/service-users';
+import { STATE } from '../../lib/workflow-states';
 import { awsError, type FakeAws } from '../../local/in-memory-aws/fake-aws';
 import { evaluate } from '../support/policy-sim';
 import {
@@ -122,6 +123,23 @@ describe('the synthesized rotation cycle, executed locally', () => {
       [['search'], ['billing'], ['hand-made']],
     );
     expect(report.reconcile).toMatchObject({ toCreate: 1, toDelete: 1, dryRun: false });
+  });
+
+  it('creates more users than one Reconcile may at its IAM rate over several invocations, then rotates all', async () => {
+    // 0.01 writes per second × 300 s: three creations per invocation.
+    environment.MINT_IAM_WRITES_PER_SECOND = '0.01';
+    const ids = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7'];
+    kio.setApps(ids.map((id) => kioApp(id)));
+    const run = await runCycle(definition, {}, { name: 'big-first' });
+    expect(run.status).toBe('SUCCEEDED');
+    const entered = run.events
+      .filter((e) => e.type === 'StateEntered')
+      .map((e) => (e.state as { name: string }).name);
+    expect(entered.filter((name) => name === STATE.reconcileMore)).toHaveLength(2);
+    expect(ids.every((id) => published(id).application_username === id)).toBe(true);
+    const report = cycleReportSchema.parse(JSON.parse(aws.object(cycleKeys.report('big-first')) ?? ''));
+    expect(report.users.created).toEqual({ count: 7, names: ids, truncated: false });
+    expect(report.outcomes.filter((o) => o.status === 'rotated')).toHaveLength(7);
   });
 
   it('rotates a due app, keeps the previous key active, and leaves a not-due app untouched', async () => {
