@@ -5,6 +5,7 @@ import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { AwsTarget } from '../lambdas/adapters/aws-clients';
 import { readAllSettings } from '../lambdas/contracts/settings';
+import type { Clock } from '../lambdas/core/clock';
 import { listAppsStep } from '../lambdas/handlers/list-apps';
 import { reconcileStep, retryServiceUsersStep } from '../lambdas/handlers/reconcile';
 import { recordRetryStep, reportStep } from '../lambdas/handlers/report';
@@ -40,6 +41,15 @@ export interface CycleRun {
   error?: unknown;
   events: EventLog[];
   wallMs: number;
+  /** With `clock`: each task invocation, in the order they ended, timed on that clock. */
+  invocations?: TaskInvocationTime[];
+}
+
+/** One task invocation on the run's clock: `startedMs` is the clock's `now()` when it began. */
+export interface TaskInvocationTime {
+  state: string;
+  startedMs: number;
+  durationMs: number;
 }
 
 export interface RunCycleOptions {
@@ -53,6 +63,12 @@ export interface RunCycleOptions {
   now?: () => Date;
   /** Other parts of the handlers' runtime to replace (tests: a key test that does not wait). */
   runtime?: Partial<Ports>;
+  /**
+   * Times each task invocation on this clock (the benchmark's virtual one: Lambda GB-seconds, the longest
+   * invocation against its timeout). The engine itself still waits in real time (Retry intervals, task
+   * timeouts).
+   */
+  clock?: Clock;
 }
 
 /**
@@ -70,10 +86,21 @@ export async function runCycle(
     ...(options.target ? { target: options.target } : {}),
     replace: { ...options.runtime, ...(options.now ? { now: options.now } : {}) },
   });
+  const invocations: TaskInvocationTime[] = [];
+  const { clock } = options;
   const load = (state: string, step: Step<unknown>) => {
     const handler = mintHandler(step);
+    const invoke = (event: unknown) => handler(event, fakeContext) as Promise<never>;
+    const timed = async (event: unknown, on: Clock) => {
+      const startedMs = on.now();
+      try {
+        return await invoke(event);
+      } finally {
+        invocations.push({ state, startedMs, durationMs: on.now() - startedMs });
+      }
+    };
     return (event: unknown) =>
-      currentTask.run({ state }, () => handler(event, fakeContext) as Promise<never>);
+      currentTask.run({ state }, () => (clock ? timed(event, clock) : invoke(event)));
   };
   const handlers = {
     [STATE.startCycle]: load(STATE.startCycle, startCycleStep(runtime)),
@@ -110,10 +137,12 @@ export async function runCycle(
   try {
     const output = await execution.result;
     await collecting;
-    return { name, status: 'SUCCEEDED', output, events, wallMs: performance.now() - started };
+    const timing = clock ? { invocations } : {};
+    return { name, status: 'SUCCEEDED', output, events, wallMs: performance.now() - started, ...timing };
   } catch (error) {
     await collecting;
-    return { name, status: 'FAILED', error, events, wallMs: performance.now() - started };
+    const timing = clock ? { invocations } : {};
+    return { name, status: 'FAILED', error, events, wallMs: performance.now() - started, ...timing };
   }
 }
 

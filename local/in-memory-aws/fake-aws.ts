@@ -11,8 +11,9 @@ import { type FakeUser, IamUsers } from './iam-users';
 import { awsError, type Operation, type Register } from './operations';
 import { type ObjectVersion, S3Objects } from './s3-objects';
 import type { SdkCall, Service } from './sdk-call';
+import { type ApiClass, type RateLimit, Throttling, type ThrottlingOptions } from './throttling';
 
-export type { FakeUser, ObjectVersion };
+export type { ApiClass, FakeUser, ObjectVersion, RateLimit };
 export { awsError };
 
 /**
@@ -29,9 +30,11 @@ export interface KillRule {
 /** Decides, before a call has any effect, whether AWS would authorize it; throws the error AWS would answer with. */
 export type AuthorizeCall = (call: SdkCall, aws: FakeAws) => Promise<void>;
 
-export interface FakeAwsOptions {
+export interface FakeAwsOptions extends Partial<ThrottlingOptions> {
   /** The workflow tier passes the deployed policies here (see `test/support/authorization/`). */
   authorize?: AuthorizeCall;
+  // With a `clock` (see throttling.ts): `latencyMs` per call, `throttle` by API class and
+  // `keyPropagationMs`, all in the clock's time. Without one: no latency, no throttling, no propagation.
 }
 
 /**
@@ -64,8 +67,12 @@ export class FakeAws {
   running: { executionArn: string; startDate: Date }[] = [];
   /** Every secret value ever handed out: what the leak test searches for. */
   readonly secretsIssued: string[] = [];
+  /** Latency, rate limits and key propagation: only with a clock. */
+  private readonly throttling?: Throttling;
 
   constructor(private readonly options: FakeAwsOptions = {}) {
+    const { clock } = options;
+    if (clock) this.throttling = new Throttling({ ...options, clock });
     this.iam = mockClient(IAM.IAMClient);
     this.s3 = mockClient(S3.S3Client);
     this.sts = mockClient(STSClient);
@@ -81,6 +88,16 @@ export class FakeAws {
 
   set usersQuota(quota: number) {
     this.iamUsers.usersQuota = quota;
+  }
+
+  /** Calls refused for their rate, by API class (all zero without a clock). */
+  get throttled(): Record<ApiClass, number> {
+    return { ...(this.throttling?.throttled ?? { iamWrite: 0, iamRead: 0, sts: 0, s3: 0 }) };
+  }
+
+  /** Calls received by API class, refused ones included (all zero without a clock). */
+  get callsByClass(): Record<ApiClass, number> {
+    return { ...(this.throttling?.callsByClass ?? { iamWrite: 0, iamRead: 0, sts: 0, s3: 0 }) };
   }
 
   restore(): void {
@@ -145,6 +162,8 @@ export class FakeAws {
           if (kill.applied) await fn(input, () => client);
           throw awsError('Killed', 'the process was killed');
         }
+        // Then the call travels and meets AWS's rate limits, before AWS looks at what it asks.
+        if (this.throttling) await this.throttling.admit(service, name, input);
         if (this.options.authorize) {
           await this.options.authorize({ service, operation: name, input }, this);
         }
@@ -153,7 +172,13 @@ export class FakeAws {
           const [injected] = this.injected.splice(index, 1);
           throw injected?.error;
         }
-        return fn(input, () => client);
+        if (!this.throttling) return fn(input, () => client);
+        const answer = await fn(input, () => client);
+        // IAM's answer to CreateAccessKey starts the key's propagation to STS.
+        const created = (answer as { AccessKey?: { AccessKeyId?: string } } | undefined)?.AccessKey;
+        if (name === 'CreateAccessKey' && created?.AccessKeyId)
+          this.throttling.keyCreated(created.AccessKeyId);
+        return answer;
       });
     };
   }
@@ -189,6 +214,7 @@ export class FakeAws {
         );
         if (!owner)
           throw awsError('InvalidClientTokenId', 'The security token included in the request is invalid.');
+        this.throttling?.checkKeyPropagated(accessKeyId);
         return { Arn: owner.arn, Account: this.account, UserId: 'AIDAFAKE' };
       },
     );

@@ -1,9 +1,17 @@
 /** What each service's module needs to serve its operations inside FakeAws. */
 
-/** An error shaped like the SDK's service exceptions (name = AWS error code). */
-export function awsError(name: string, message = name): Error {
+/**
+ * An error shaped like the SDK's service exceptions (name = AWS error code); with an HTTP status, also
+ * `$metadata.httpStatusCode` and `$fault` as the SDK sets them (what its retry classification reads).
+ */
+export function awsError(name: string, message = name, httpStatusCode?: number): Error {
   const error = new Error(message);
   error.name = name;
+  if (httpStatusCode !== undefined)
+    Object.assign(error, {
+      $metadata: { httpStatusCode },
+      $fault: httpStatusCode >= 500 ? 'server' : 'client',
+    });
   return error;
 }
 

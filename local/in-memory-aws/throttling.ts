@@ -1,0 +1,148 @@
+import type { Clock } from '../../lambdas/core/clock';
+import { awsError } from './operations';
+import type { Service } from './sdk-call';
+
+/**
+ * What AWS rate-limits separately: IAM writes and reads (per account; IAM's control plane is in one
+ * region, and its rates are not published), STS, and S3 per key prefix.
+ */
+export type ApiClass = 'iamWrite' | 'iamRead' | 'sts' | 's3';
+
+export const API_CLASSES: readonly ApiClass[] = ['iamWrite', 'iamRead', 'sts', 's3'];
+
+/** A token bucket: `burst` calls at once, then `ratePerSecond` sustained. */
+export interface RateLimit {
+  ratePerSecond: number;
+  burst: number;
+}
+
+export interface ThrottlingOptions {
+  /** The time latency, token refills and key propagation are measured in. */
+  clock: Clock;
+  /** Each call waits this long (on the clock) before it is answered. Default 0. */
+  latencyMs?: number;
+  /** Rate limits by class; a class not named is never throttled. S3's applies to each prefix alone. */
+  throttle?: Partial<Record<ApiClass, RateLimit>>;
+  /** STS refuses an access key with InvalidClientTokenId until it is this old (IAM's propagation). */
+  keyPropagationMs?: number;
+}
+
+// IAM's write operations, by verb: everything that changes the account. The rest (Get*, List*,
+// Simulate*, Generate*Report...) are reads.
+const IAM_WRITE_VERBS =
+  /^(Create|Delete|Update|Put|Tag|Untag|Attach|Detach|Add|Remove|Set|Change|Reset|Enable|Deactivate|Upload|Resync|Disable)/;
+
+/** The class a call is limited in, or none (Step Functions, Secrets Manager: not modelled). */
+export function apiClassOf(service: Service, operation: string): ApiClass | undefined {
+  if (service === 'iam') return IAM_WRITE_VERBS.test(operation) ? 'iamWrite' : 'iamRead';
+  if (service === 'sts') return 'sts';
+  if (service === 's3') return 's3';
+  return undefined;
+}
+
+/**
+ * The S3 prefix a call counts against: the key's part before its first '/' (the bucket's root for a key
+ * without one). S3 supports at least 3,500 PUT/COPY/POST/DELETE or 5,500 GET/HEAD requests per second
+ * per partitioned prefix and answers 503 SlowDown beyond
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html); one configured
+ * limit applies to each prefix on its own.
+ */
+export function s3Prefix(input: Record<string, unknown>): string {
+  const deleted = (input.Delete as { Objects?: { Key?: string }[] } | undefined)?.Objects?.[0]?.Key;
+  const key = String(input.Key ?? input.Prefix ?? deleted ?? '');
+  const slash = key.indexOf('/');
+  return slash < 0 ? '' : key.slice(0, slash);
+}
+
+/**
+ * The refusal AWS answers a call over its rate with. IAM and STS (Query APIs) answer `Throttling`,
+ * HTTP 400, "Rate exceeded" (the common error ThrottlingException/Throttling:
+ * https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html); S3 answers `SlowDown`, HTTP 503,
+ * "Please reduce your request rate." (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html).
+ * The SDK classifies both as throttling errors (by name).
+ */
+export function throttlingError(apiClass: ApiClass): Error {
+  return apiClass === 's3'
+    ? awsError('SlowDown', 'Please reduce your request rate.', 503)
+    : awsError('Throttling', 'Rate exceeded', 400);
+}
+
+class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    private readonly limit: RateLimit,
+    now: number,
+  ) {
+    this.tokens = limit.burst;
+    this.last = now;
+  }
+
+  /** Takes a token if one is there, after refilling for the time passed since the last call. */
+  take(now: number): boolean {
+    const refill = (Math.max(0, now - this.last) * this.limit.ratePerSecond) / 1000;
+    this.tokens = Math.min(this.limit.burst, this.tokens + refill);
+    this.last = Math.max(this.last, now);
+    // A rounding error must not refuse a call the rate allows (5/s refills exactly one in 200 ms).
+    if (this.tokens < 1 - 1e-9) return false;
+    this.tokens = Math.max(0, this.tokens - 1);
+    return true;
+  }
+}
+
+const zeros = (): Record<ApiClass, number> => ({ iamWrite: 0, iamRead: 0, sts: 0, s3: 0 });
+
+/**
+ * AWS's rate limits and latency in virtual time, for FakeAws: `admit` is awaited before every call is
+ * answered; `keyCreated` and `checkKeyPropagated` model IAM's eventual consistency for new keys.
+ */
+export class Throttling {
+  /** Calls refused for their rate, by class. */
+  readonly throttled = zeros();
+  /** Calls received (refused ones included), by class. */
+  readonly callsByClass = zeros();
+  private readonly buckets = new Map<string, TokenBucket>();
+  private readonly keysCreated = new Map<string, number>();
+
+  constructor(private readonly options: ThrottlingOptions) {}
+
+  get clock(): Clock {
+    return this.options.clock;
+  }
+
+  /** Waits the call's latency, then lets it through or throws the refusal AWS answers with. */
+  async admit(service: Service, operation: string, input: Record<string, unknown>): Promise<void> {
+    const latency = this.options.latencyMs ?? 0;
+    if (latency > 0) await this.options.clock.sleep(latency);
+    const apiClass = apiClassOf(service, operation);
+    if (!apiClass) return;
+    this.callsByClass[apiClass]++;
+    const limit = this.options.throttle?.[apiClass];
+    if (!limit) return;
+    const id = apiClass === 's3' ? `s3:${s3Prefix(input)}` : apiClass;
+    const now = this.options.clock.now();
+    let bucket = this.buckets.get(id);
+    if (!bucket) {
+      bucket = new TokenBucket(limit, now);
+      this.buckets.set(id, bucket);
+    }
+    if (bucket.take(now)) return;
+    this.throttled[apiClass]++;
+    throw throttlingError(apiClass);
+  }
+
+  /** Notes when IAM created an access key (its CreateAccessKey answer). */
+  keyCreated(accessKeyId: string): void {
+    this.keysCreated.set(accessKeyId, this.options.clock.now());
+  }
+
+  /** STS does not know a key IAM created less than `keyPropagationMs` ago: InvalidClientTokenId, 403. */
+  checkKeyPropagated(accessKeyId: string): void {
+    const created = this.keysCreated.get(accessKeyId);
+    const propagation = this.options.keyPropagationMs ?? 0;
+    if (created === undefined || propagation <= 0) return;
+    if (this.options.clock.now() - created < propagation)
+      throw awsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
+  }
+}
