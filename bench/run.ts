@@ -4,9 +4,19 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { cdkJsonContext } from '../local/stack';
+import { ACCOUNT_METHOD } from './account';
 import { type BundleMeasurement, measureBundles } from './bundles';
 import { monthlyCostUsd, PRICE_NOTES } from './cost';
 import { ASSUMED_AWS_CALL_MS, measureSize, type SizeMeasurement } from './scenario';
+import {
+  measureThrottled,
+  THROTTLED_HEADERS,
+  THROTTLED_RATES,
+  THROTTLED_SIZES,
+  type ThrottledCycle,
+  throttledRows,
+  throttledTargets,
+} from './throttled';
 
 /** Bump when a field changes meaning or disappears; adding fields keeps the version. */
 const SCHEMA_VERSION = 1;
@@ -92,8 +102,21 @@ function table(headers: string[], rows: string[][]): string {
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { json: { type: 'boolean' }, sizes: { type: 'string' }, loads: { type: 'string' } },
+    options: {
+      json: { type: 'boolean' },
+      sizes: { type: 'string' },
+      loads: { type: 'string' },
+      'throttled-sizes': { type: 'string' },
+      'skip-throttled': { type: 'boolean' },
+    },
   });
+  const throttledSizes = values['skip-throttled']
+    ? []
+    : (values['throttled-sizes']?.split(',').map(Number) ?? THROTTLED_SIZES);
+  if (throttledSizes.some((n) => !Number.isInteger(n) || n < 1 || n > 5000)) {
+    process.stderr.write('--throttled-sizes: whole numbers from 1 to 5000, comma-separated (e.g. 1000)\n');
+    return 2;
+  }
   const sizesWanted = values.sizes ? values.sizes.split(',').map(Number) : DEFAULT_SIZES;
   if (sizesWanted.some((n) => !Number.isInteger(n) || n < 1 || n > 5000)) {
     process.stderr.write('--sizes: whole numbers from 1 to 5000, comma-separated (e.g. 10,100)\n');
@@ -108,6 +131,9 @@ async function main(): Promise<number> {
 
   const sizes: SizeMeasurement[] = [];
   for (const apps of sizesWanted) sizes.push(await measureSize(apps));
+  const throttled: ThrottledCycle[] = [];
+  for (const apps of throttledSizes)
+    for (const rate of THROTTLED_RATES) throttled.push(...(await measureThrottled(apps, rate)));
   const bundles = measureBundles(Number(values.loads ?? 5));
   const monthly = sizes.map((s) => ({
     apps: s.apps,
@@ -141,7 +167,11 @@ async function main(): Promise<number> {
     sizes,
     bundles,
     monthlyCostUsd: monthly,
-    targets: targets(sizes, bundles),
+    throttled: {
+      method: `the same, on a virtual clock: ${ACCOUNT_METHOD}; mint:iamWritesPerSecond is set to the rate`,
+      cycles: throttled,
+    },
+    targets: [...targets(sizes, bundles), ...throttledTargets(throttled)],
     benchWallSeconds: (performance.now() - started) / 1000,
   };
   if (values.json) {
@@ -224,6 +254,10 @@ async function main(): Promise<number> {
     ),
   );
   out.push(`Prices: ${PRICE_NOTES.join('; ')}. Lambda duration: ${result.assumptions.lambdaDuration}.`);
+  if (throttled.length > 0) {
+    out.push(`\nUnder IAM's write throttling (${result.throttled.method}):\n`);
+    out.push(table(THROTTLED_HEADERS, throttledRows(throttled, fmt)));
+  }
   out.push('\nTargets:\n');
   out.push(
     table(

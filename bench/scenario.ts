@@ -2,16 +2,32 @@ import { readAllSettings, rotationPolicy } from '../lambdas/contracts/settings';
 import { TAG } from '../lambdas/core/service-users';
 import { type CycleRun, runCycle } from '../local/engine';
 import { executionCost, largestPayloadBytes } from '../local/execution-cost';
-import { FakeAws } from '../local/in-memory-aws/fake-aws';
+import { FakeAws, type FakeAwsOptions } from '../local/in-memory-aws/fake-aws';
+import { VirtualClock } from '../local/in-memory-aws/virtual-clock';
 import { startKioStub } from '../local/kio-stub';
 import { capturingOutput } from '../local/output';
 import { lambdaEnvironment, renderDefinition, synthMint } from '../local/stack';
+import { throttledAccount } from './account';
 import { type CycleUsage, cycleCostUsd } from './cost';
 
 /** Lambda duration is local in-process time plus this much per AWS call, as if every call were serial. */
 export const ASSUMED_AWS_CALL_MS = 40;
 
+/** The calls AWS accepted: every call made, less the ones it refused for their rate (each is made again). */
+function acceptedCalls(calls: readonly string[], refused: readonly string[]): string[] {
+  const left = new Map<string, number>();
+  for (const op of refused) left.set(op, (left.get(op) ?? 0) + 1);
+  return calls.filter((op) => {
+    const n = left.get(op) ?? 0;
+    if (n === 0) return true;
+    left.set(op, n - 1);
+    return false;
+  });
+}
+
 export interface CycleMeasurement {
+  /** Calls AWS refused for their rate (only when throttling is simulated). */
+  throttledCalls?: number;
   status: CycleRun['status'];
   transitions: number;
   historyEvents: number;
@@ -44,23 +60,29 @@ export interface SizeMeasurement {
   };
 }
 
-interface TaskMemory {
-  [stateName: string]: number;
+/** The function each Task state invokes: its memory and timeout, read from the synthesized template. */
+export interface TaskFunctions {
+  [stateName: string]: { memoryMb: number; timeoutSeconds: number };
 }
 
-/** Each Task state's function memory (MB), read from the synthesized template. */
-function taskMemory(
+export function taskFunctions(
   definition: Record<string, unknown>,
   template: ReturnType<typeof synthMint>['template'],
-): TaskMemory {
+): TaskFunctions {
   const functions = template.findResources('AWS::Lambda::Function');
-  const memory: TaskMemory = {};
+  const memory: TaskFunctions = {};
   const visit = (states: Record<string, Record<string, unknown>>) => {
     for (const [name, state] of Object.entries(states)) {
       if (state.Type === 'Task') {
-        const fn = String((state.Parameters as { FunctionName?: string } | undefined)?.FunctionName ?? '');
+        // `Resource` names the function itself (payloadResponseOnly); lambda:invoke names it in Parameters.
+        const fn = String(
+          (state.Parameters as { FunctionName?: string } | undefined)?.FunctionName ?? state.Resource ?? '',
+        );
         const logicalId = fn.split(':function:')[1] ?? '';
-        memory[name] = Number(functions[logicalId]?.Properties?.MemorySize ?? 128);
+        memory[name] = {
+          memoryMb: Number(functions[logicalId]?.Properties?.MemorySize ?? 128),
+          timeoutSeconds: Number(functions[logicalId]?.Properties?.Timeout ?? 3),
+        };
       }
       const processor = (state.ItemProcessor ?? state.Iterator) as
         | { States?: Record<string, Record<string, unknown>> }
@@ -72,7 +94,8 @@ function taskMemory(
   return memory;
 }
 
-function measure(run: CycleRun, calls: string[], memory: TaskMemory): CycleMeasurement {
+function measure(run: CycleRun, calls: string[], functions: TaskFunctions): CycleMeasurement {
+  const memory = Object.fromEntries(Object.entries(functions).map(([state, fn]) => [state, fn.memoryMb]));
   const { transitions, historyEvents } = executionCost(run.events);
   const callsByOperation: Record<string, number> = {};
   for (const call of calls) callsByOperation[call] = (callsByOperation[call] ?? 0) + 1;
@@ -121,15 +144,32 @@ export interface MeasureOptions {
    * Builds the in-memory AWS for the synthesized stack (the budget test passes one that refuses what the
    * deployed policies refuse). Its bucket and boundary are the ones named here.
    */
-  aws?: (template: ReturnType<typeof synthMint>['template'], definition: Record<string, unknown>) => FakeAws;
+  aws?: (
+    template: ReturnType<typeof synthMint>['template'],
+    definition: Record<string, unknown>,
+    options: FakeAwsOptions,
+  ) => FakeAws;
   bucket?: string;
   boundaryArn?: string;
+  /**
+   * Runs every cycle on a virtual clock against an account that throttles IAM writes over this rate
+   * (`bench/account.ts`), with Mint pacing to it. Call counts then count what AWS accepted; the
+   * refused calls are in `throttledCalls`.
+   */
+  iamWritesPerSecond?: number;
+  /** With `iamWritesPerSecond`: whether a new access key takes IAM's propagation time (default yes). */
+  keyPropagation?: boolean;
 }
 
 export async function measureSize(apps: number, options: MeasureOptions = {}): Promise<SizeMeasurement> {
-  const { template } = synthMint({ 'mint:kioUrl': 'http://127.0.0.1:1' });
+  const rate = options.iamWritesPerSecond;
+  const { template } = synthMint({
+    'mint:kioUrl': 'http://127.0.0.1:1',
+    ...(rate ? { 'mint:iamWritesPerSecond': rate } : {}),
+  });
   const definition = renderDefinition(template);
-  const memory = taskMemory(definition, template);
+  const memory = taskFunctions(definition, template);
+  const clock = rate ? new VirtualClock(Date.now(), { macrotaskRounds: 0 }) : undefined;
   const kio = await startKioStub(
     Array.from({ length: apps }, (_, i) => ({
       id: `app-${i}`,
@@ -138,7 +178,9 @@ export async function measureSize(apps: number, options: MeasureOptions = {}): P
       active: true,
     })),
   );
-  const aws = options.aws ? options.aws(template, definition) : new FakeAws();
+  const fakeOptions =
+    clock && rate ? throttledAccount(clock, rate, { keyPropagation: options.keyPropagation !== false }) : {};
+  const aws = options.aws ? options.aws(template, definition, fakeOptions) : new FakeAws(fakeOptions);
   const env = lambdaEnvironment(template, (resource) =>
     resource.type === 'AWS::S3::Bucket'
       ? (options.bucket ?? 'mint-bench')
@@ -149,7 +191,8 @@ export async function measureSize(apps: number, options: MeasureOptions = {}): P
     // The handlers log and emit EMF; a benchmark prints only its table.
     const cycle = async (name: string, offsetMs: number) => {
       aws.calls = [];
-      const { result: run } = await capturingOutput(false, () =>
+      const refusedBefore = aws.refusedCalls.length;
+      const execute = () =>
         runCycle(
           definition,
           {},
@@ -158,10 +201,15 @@ export async function measureSize(apps: number, options: MeasureOptions = {}): P
             target: { region: 'eu-central-1' },
             name,
             now: () => new Date(Date.now() + offsetMs),
+            ...(clock ? { clock, pace: true } : {}),
           },
-        ),
-      );
-      return measure(run, aws.calls, memory);
+        );
+      const { result: run } = await capturingOutput(false, () => (clock ? clock.run(execute) : execute()));
+      const refused = aws.refusedCalls.slice(refusedBefore);
+      return {
+        ...measure(run, acceptedCalls(aws.calls, refused), memory),
+        ...(clock ? { throttledCalls: refused.length } : {}),
+      };
     };
     const first = await cycle('first', 0);
     // Every tenth app is made due between the idle cycle and the next one, by age as in production

@@ -4,7 +4,13 @@ import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-
 import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { AwsTarget } from '../lambdas/adapters/aws-clients';
-import { readAllSettings } from '../lambdas/contracts/settings';
+import {
+  iamWriteRate,
+  type MintFunction,
+  readAllSettings,
+  readFunctionSettings,
+} from '../lambdas/contracts/settings';
+import type { CallStats } from '../lambdas/core/call-policy';
 import type { Clock } from '../lambdas/core/clock';
 import { listAppsStep } from '../lambdas/handlers/list-apps';
 import { reconcileStep, retryServiceUsersStep } from '../lambdas/handlers/reconcile';
@@ -69,6 +75,14 @@ export interface RunCycleOptions {
    * timeouts).
    */
   clock?: Clock;
+  /**
+   * With `clock`: pace each invocation's IAM writes to MINT_IAM_WRITES_PER_SECOND (its share), as
+   * deployed Lambdas do, and count calls, throttled answers and retries in `stats`. Off by default:
+   * moto and an unthrottled in-memory AWS refuse nothing, and pacing on the system clock would only
+   * slow local runs down (its random phase would also make virtual timelines differ run to run).
+   */
+  pace?: boolean;
+  stats?: CallStats;
 }
 
 /**
@@ -82,15 +96,37 @@ export async function runCycle(
   options: RunCycleOptions,
 ): Promise<CycleRun> {
   const name = options.name ?? `cycle-${Date.now()}`;
-  const runtime = createRuntime(readAllSettings(options.environment), {
-    ...(options.target ? { target: options.target } : {}),
-    replace: { ...options.runtime, ...(options.now ? { now: options.now } : {}) },
-  });
-  const invocations: TaskInvocationTime[] = [];
+  const settings = readAllSettings(options.environment);
+  const replace = { ...options.runtime, ...(options.now ? { now: options.now } : {}) };
   const { clock } = options;
-  const load = (state: string, step: Step<unknown>) => {
-    const handler = mintHandler(step);
-    const invoke = (event: unknown) => handler(event, fakeContext) as Promise<never>;
+  // One runtime per invocation when pacing, as each Lambda invocation has its own clients and limiter.
+  const runtimeFor = (fn: MintFunction) =>
+    createRuntime(settings, {
+      ...(options.target ? { target: options.target } : {}),
+      replace,
+      ...(clock
+        ? {
+            // Backoff and the key test wait on the clock; writes are paced only when asked.
+            governance: {
+              clock,
+              ...(options.pace
+                ? { iamWritesPerSecond: iamWriteRate(readFunctionSettings(fn, options.environment)) }
+                : {}),
+              ...(options.stats ? { stats: options.stats } : {}),
+            },
+          }
+        : {}),
+    });
+  const invocations: TaskInvocationTime[] = [];
+  const load = (
+    state: string,
+    fn: MintFunction,
+    step: (runtime: ReturnType<typeof runtimeFor>) => Step<unknown>,
+  ) => {
+    // Paced, each invocation is a Lambda of its own: its own clients and its own token bucket.
+    const shared = options.pace ? undefined : mintHandler(step(runtimeFor(fn)));
+    const invoke = (event: unknown) =>
+      (shared ?? mintHandler(step(runtimeFor(fn))))(event, fakeContext) as Promise<never>;
     const timed = async (event: unknown, on: Clock) => {
       const startedMs = on.now();
       try {
@@ -103,15 +139,15 @@ export async function runCycle(
       currentTask.run({ state }, () => (clock ? timed(event, clock) : invoke(event)));
   };
   const handlers = {
-    [STATE.startCycle]: load(STATE.startCycle, startCycleStep(runtime)),
-    [STATE.listApps]: load(STATE.listApps, listAppsStep(runtime)),
-    [STATE.reconcile]: load(STATE.reconcile, reconcileStep(runtime)),
-    [STATE.reconcileMore]: load(STATE.reconcileMore, reconcileStep(runtime)),
-    [STATE.retryServiceUsers]: load(STATE.retryServiceUsers, retryServiceUsersStep(runtime)),
-    [STATE.rotateBatch]: load(STATE.rotateBatch, rotateBatchStep(runtime)),
-    [STATE.retryBatch]: load(STATE.retryBatch, rotateBatchStep(runtime)),
-    [STATE.report]: load(STATE.report, reportStep(runtime)),
-    [STATE.recordRetry]: load(STATE.recordRetry, recordRetryStep(runtime)),
+    [STATE.startCycle]: load(STATE.startCycle, 'startCycle', startCycleStep),
+    [STATE.listApps]: load(STATE.listApps, 'listApps', listAppsStep),
+    [STATE.reconcile]: load(STATE.reconcile, 'reconcile', reconcileStep),
+    [STATE.reconcileMore]: load(STATE.reconcileMore, 'reconcile', reconcileStep),
+    [STATE.retryServiceUsers]: load(STATE.retryServiceUsers, 'reconcile', retryServiceUsersStep),
+    [STATE.rotateBatch]: load(STATE.rotateBatch, 'rotateBatch', rotateBatchStep),
+    [STATE.retryBatch]: load(STATE.retryBatch, 'rotateBatch', rotateBatchStep),
+    [STATE.report]: load(STATE.report, 'report', reportStep),
+    [STATE.recordRetry]: load(STATE.recordRetry, 'report', recordRetryStep),
   };
   const started = performance.now();
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });

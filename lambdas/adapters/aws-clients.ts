@@ -8,6 +8,7 @@ import {
   type CallStats,
   callWithPolicy,
   isIamWrite,
+  rateLimit,
   TokenBucket,
 } from '../core/call-policy';
 import { type Clock, systemClock } from '../core/clock';
@@ -53,6 +54,11 @@ export interface AwsClients {
   s3(): S3Client;
   sfn(): SFNClient;
   secrets(): SecretsManagerClient;
+  /**
+   * This invocation's share of the account's IAM write rate, when it learns it from its input (a
+   * rotation batch: the rate divided by the batches running at once). Unpaced clients stay unpaced.
+   */
+  paceIamWrites(ratePerSecond: number): void;
 }
 
 export interface CallGovernance {
@@ -100,6 +106,7 @@ export function createAwsClients(
   let secrets: SecretsManagerClient | undefined;
   return {
     config,
+    paceIamWrites: (ratePerSecond) => writes?.setRate(rateLimit(ratePerSecond)),
     iam: () => {
       iam ??= governed(new IAMClient(sdkConfig), policy(true), governance.stats);
       return iam;

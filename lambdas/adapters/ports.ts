@@ -17,6 +17,8 @@ export interface Ports extends RotationPorts {
   cycles: CycleRegistry;
   /** `budgetMs`: how long the read may still take (the step's remaining time minus a margin). */
   fetchKio(budgetMs?: () => number): Promise<string>;
+  /** Sets this invocation's share of the account's IAM write rate (see `AwsClients.paceIamWrites`). */
+  paceIamWrites(ratePerSecond: number): void;
 }
 
 /** Builds each port from the settings it needs and the clients; a step's entry takes only its own. */
@@ -42,7 +44,11 @@ export const ports = {
     clock: Clock = systemClock,
   ): Omit<RotationPorts, 'identity' | 'bucket'> => ({
     testAccessKey: (key, arn) =>
-      testAccessKey(key, arn, { ...DEFAULT_KEY_TEST, clientConfig: clients.config, sleep: clock.sleep }),
+      testAccessKey(key, arn, {
+        ...DEFAULT_KEY_TEST,
+        clientConfig: clients.config,
+        sleep: (ms) => clock.sleep(ms),
+      }),
     generatePassword: (policy) => generatePassword(policy),
     now: () => new Date(),
   }),
@@ -64,6 +70,7 @@ export function createRuntime(
     identity: ports.identity(settings, clients),
     cycles: ports.cycles(clients),
     fetchKio: ports.fetchKio(settings, clients),
+    paceIamWrites: clients.paceIamWrites,
     ...ports.rotation(clients, clock),
     ...options.replace,
   };

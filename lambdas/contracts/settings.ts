@@ -96,6 +96,7 @@ const FUNCTION_SCHEMAS = {
   reconcile: functionSettingsSchema.pick({
     ...USERS,
     iamWritesPerSecond: true,
+    mapConcurrency: true,
     maxDeletionsPerCycle: true,
     batchSize: true,
     ...ROTATION_POLICY,
@@ -110,7 +111,7 @@ const FUNCTION_SCHEMAS = {
     ...ROTATION_POLICY,
     ...CLIENT,
   }),
-  report: functionSettingsSchema.pick({ bucket: true, batchSize: true, ...CLIENT }),
+  report: functionSettingsSchema.pick({ bucket: true, batchSize: true, mapConcurrency: true, ...CLIENT }),
 };
 
 export type MintFunction = keyof typeof FUNCTION_SCHEMAS;
@@ -207,13 +208,8 @@ export function rotationPolicy(
   };
 }
 
-/**
- * The IAM write rate one invocation of a function may spend: Reconcile runs alone and takes all of it;
- * rotation runs `mapConcurrency` batches at once (one Lambda each), so each takes its share.
- */
-export function iamWriteShare(settings: object): number | undefined {
+/** The account's IAM write rate, for a function that writes to IAM (unpaced otherwise). */
+export function iamWriteRate(settings: object): number | undefined {
   const rate = 'iamWritesPerSecond' in settings ? settings.iamWritesPerSecond : undefined;
-  if (typeof rate !== 'number') return undefined;
-  const split = 'mapConcurrency' in settings ? settings.mapConcurrency : undefined;
-  return typeof split === 'number' ? rate / split : rate;
+  return typeof rate === 'number' ? rate : undefined;
 }

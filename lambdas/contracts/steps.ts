@@ -40,6 +40,11 @@ export type DueApp = z.infer<typeof dueAppSchema>;
 export const batchRefSchema = z.object({
   key: z.string().startsWith('_mint/'),
   size: z.number().int(),
+  /**
+   * How many of the Map's batches run at once (at most its MaxConcurrency): each takes that share of
+   * the account's IAM write rate.
+   */
+  concurrency: z.number().int().positive().optional(),
   apps: z.array(dueAppSchema).optional(),
 });
 export type BatchRef = z.infer<typeof batchRefSchema>;

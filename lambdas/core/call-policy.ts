@@ -55,6 +55,19 @@ export function isRetryable(error: unknown): boolean {
   return status !== undefined && status >= 500;
 }
 
+/**
+ * The part of a configured rate Mint paces to. Callers that pace independently (a Map's concurrent
+ * batches) drift in and out of step; at exactly the account's rate every drift is refused and its retry
+ * adds load to a saturated account. 5 % headroom keeps refusals rare at a 5 % longer makespan.
+ */
+export const PACED_SHARE = 0.95;
+
+/** A bucket's limit for a sustained rate, with headroom: a second's worth of calls may go at once. */
+export function rateLimit(ratePerSecond: number): RateLimit {
+  const paced = ratePerSecond * PACED_SHARE;
+  return { ratePerSecond: paced, burst: Math.max(1, Math.floor(paced)) };
+}
+
 export interface RateLimit {
   /** Sustained calls per second. */
   ratePerSecond: number;
@@ -63,7 +76,8 @@ export interface RateLimit {
 }
 
 /**
- * A token bucket: `take` resolves when the caller may make its call. Waiters reserve tokens in turn
+ * A token bucket: `take` resolves when the caller may make its call. It starts empty and saves up to
+ * `burst` while idle. Waiters reserve tokens in turn
  * (the balance goes negative), so concurrent callers are spaced evenly instead of all retrying at once.
  */
 export class TokenBucket {
@@ -71,22 +85,37 @@ export class TokenBucket {
   private updatedAt: number;
 
   constructor(
-    private readonly limit: RateLimit,
+    private limit: RateLimit,
     private readonly clock: Clock,
+    random: () => number = Math.random,
   ) {
-    this.tokens = limit.burst;
+    // Empty at first, and at a random point of its first interval: a new invocation does not know what
+    // the account's other callers just spent, and invocations started together would otherwise call in
+    // lockstep, all in the same instant of every interval, which the account refuses.
+    this.tokens = -random();
     this.updatedAt = clock.now();
   }
 
   async take(): Promise<void> {
+    this.refill();
+    this.tokens -= 1;
+    if (this.tokens < 0) await this.clock.sleep((-this.tokens * 1000) / this.limit.ratePerSecond);
+  }
+
+  /** A new rate from now on (an invocation learns its share of the account's rate from its input). */
+  setRate(limit: RateLimit): void {
+    this.refill();
+    this.limit = limit;
+    this.tokens = Math.min(this.tokens, limit.burst);
+  }
+
+  private refill(): void {
     const now = this.clock.now();
     this.tokens = Math.min(
       this.limit.burst,
       this.tokens + ((now - this.updatedAt) * this.limit.ratePerSecond) / 1000,
     );
     this.updatedAt = now;
-    this.tokens -= 1;
-    if (this.tokens < 0) await this.clock.sleep((-this.tokens * 1000) / this.limit.ratePerSecond);
   }
 
   /** AWS refused a call anyway (another caller shares the account's rate): spend what is saved up. */

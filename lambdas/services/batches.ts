@@ -9,24 +9,34 @@ export async function batchApps(batch: BatchRef, bucket: BucketStore): Promise<D
 }
 
 /**
- * Splits apps into batches of `size`. `inline` lets a cycle whose due apps all fit in one batch carry
- * them in the state instead of a file (two S3 calls fewer in the common small cycle).
+ * Splits apps into batches of at most `size` for a Map that runs `mapConcurrency` at once. When there
+ * are more batches than run at once, their number is rounded up to a multiple of `mapConcurrency`
+ * (smaller batches): every round then has a full set, so no round runs on a fraction of the IAM rate.
+ * `inline` lets a cycle whose due apps all fit in one batch carry them in the state instead of a file
+ * (two S3 calls fewer in the common small cycle); that batch then has the whole rate.
  */
 export async function writeBatches(
   bucket: BucketStore,
   apps: readonly DueApp[],
-  size: number,
-  keyOf: (index: number) => string,
-  options: { inline: boolean } = { inline: false },
+  options: { size: number; mapConcurrency: number; keyOf: (index: number) => string; inline?: boolean },
 ): Promise<BatchRef[]> {
-  if (options.inline && apps.length > 0 && apps.length <= size) {
-    return [{ key: keyOf(0), size: apps.length, apps: [...apps] }];
+  if (options.inline && apps.length > 0 && apps.length <= options.size) {
+    return [{ key: options.keyOf(0), size: apps.length, concurrency: 1, apps: [...apps] }];
   }
+  const groups = balancedBatches(apps, options.size, options.mapConcurrency);
+  const concurrency = Math.max(1, Math.min(options.mapConcurrency, groups.length));
   const batches: BatchRef[] = [];
-  for (const [index, batch] of chunk(apps, size).entries()) {
-    const key = keyOf(index);
+  for (const [index, batch] of groups.entries()) {
+    const key = options.keyOf(index);
     await bucket.putJson(key, batch);
-    batches.push({ key, size: batch.length });
+    batches.push({ key, size: batch.length, concurrency });
   }
   return batches;
+}
+
+function balancedBatches<T>(items: readonly T[], size: number, mapConcurrency: number): T[][] {
+  if (items.length === 0) return [];
+  let count = Math.ceil(items.length / size);
+  if (count > 1) count = Math.min(items.length, Math.ceil(count / mapConcurrency) * mapConcurrency);
+  return chunk(items, Math.ceil(items.length / count));
 }

@@ -34,6 +34,7 @@ export interface ReconcileCyclePorts {
     | 'accessKeyMaxAgeDays'
     | 'previousKeyGraceHours'
     | 'iamWritesPerSecond'
+    | 'mapConcurrency'
   >;
 }
 
@@ -152,15 +153,12 @@ export async function reconcileCycle(
   const batches =
     cycle.options.dryRun || more
       ? []
-      : await writeBatches(
-          runtime.bucket,
-          due,
-          settings.batchSize,
-          (index) => cycleKeys.batch(cycle.id, index),
-          {
-            inline: true,
-          },
-        );
+      : await writeBatches(runtime.bucket, due, {
+          size: settings.batchSize,
+          mapConcurrency: settings.mapConcurrency,
+          keyOf: (index) => cycleKeys.batch(cycle.id, index),
+          inline: true,
+        });
 
   metrics.addMetric('UsersCreated', MetricUnit.Count, result.created.length);
   metrics.addMetric('UsersDeleted', MetricUnit.Count, result.deleted.length);

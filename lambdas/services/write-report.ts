@@ -11,7 +11,7 @@ import { batchApps, writeBatches } from './batches';
 export interface ReportPorts {
   bucket: BucketStore;
   now(): Date;
-  settings: { batchSize: number };
+  settings: { batchSize: number; mapConcurrency: number };
 }
 
 /** Gathers every app's outcome, writes the cycle report and prepares the retry of failed apps. */
@@ -33,9 +33,11 @@ export async function writeCycleReport(ports: ReportPorts, input: ReportInput): 
       failedApps.push(...dueApps.filter((app) => failedIds.has(app.appId)));
     }
   }
-  const retryBatches = await writeBatches(ports.bucket, failedApps, ports.settings.batchSize, (index) =>
-    cycleKeys.retryBatch(cycle.id, index),
-  );
+  const retryBatches = await writeBatches(ports.bucket, failedApps, {
+    size: ports.settings.batchSize,
+    mapConcurrency: ports.settings.mapConcurrency,
+    keyOf: (index) => cycleKeys.retryBatch(cycle.id, index),
+  });
   const failures = [
     ...outcomes.filter((o) => o.status === 'failed').map((o) => `${o.appId}: ${o.step}: ${o.error}`),
     ...reconcile.failures.map((f) => `${f.appId}: ${f.step}: ${f.error}`),

@@ -96,6 +96,11 @@ export class FakeAws {
   }
 
   /** Calls received by API class, refused ones included (all zero without a clock). */
+  /** The operation of every call refused for its rate, in order (included in `calls` too). */
+  get refusedCalls(): readonly string[] {
+    return this.throttling?.refused ?? [];
+  }
+
   get callsByClass(): Record<ApiClass, number> {
     return { ...(this.throttling?.callsByClass ?? { iamWrite: 0, iamRead: 0, sts: 0, s3: 0 }) };
   }

@@ -102,6 +102,8 @@ export class Throttling {
   readonly throttled = zeros();
   /** Calls received (refused ones included), by class. */
   readonly callsByClass = zeros();
+  /** The operation of every refused call, in order. */
+  readonly refused: string[] = [];
   private readonly buckets = new Map<string, TokenBucket>();
   private readonly keysCreated = new Map<string, number>();
 
@@ -129,6 +131,7 @@ export class Throttling {
     }
     if (bucket.take(now)) return;
     this.throttled[apiClass]++;
+    this.refused.push(operation);
     throw throttlingError(apiClass);
   }
 

@@ -11,7 +11,7 @@ import {
   type RunCycleOptions,
   runCycle as runLocalCycle,
 } from '../../local/engine';
-import { FakeAws } from '../../local/in-memory-aws/fake-aws';
+import { FakeAws, type FakeAwsOptions } from '../../local/in-memory-aws/fake-aws';
 import { startKioStub } from '../../local/kio-stub';
 import { LOCAL_ACCOUNT, LOCAL_REGION, renderDefinition, synthMint } from '../../local/stack';
 import { Authorizer } from './authorization/authorizer';
@@ -111,10 +111,12 @@ export function enforcingFakeAws(
   template: Template,
   definition: Record<string, unknown>,
   authorizer = new Authorizer(deployedTemplate(template)),
+  options: FakeAwsOptions = {},
 ): { aws: FakeAws; authorizer: Authorizer } {
   const functions = taskFunctions(definition);
   const deployed = authorizer.template;
   const aws: FakeAws = new FakeAws({
+    ...options,
     authorize: async (call, fake) => {
       const state = currentTask.getStore()?.state;
       if (state === undefined) return;

@@ -1,0 +1,235 @@
+import { cycleReportSchema } from '../lambdas/contracts/documents';
+import { cycleKeys } from '../lambdas/contracts/keys';
+import type { CallStats } from '../lambdas/core/call-policy';
+import { TAG } from '../lambdas/core/service-users';
+import { type CycleRun, runCycle } from '../local/engine';
+import { FakeAws } from '../local/in-memory-aws/fake-aws';
+import type { ApiClass } from '../local/in-memory-aws/throttling';
+import { VirtualClock } from '../local/in-memory-aws/virtual-clock';
+import { startKioStub } from '../local/kio-stub';
+import { capturingOutput } from '../local/output';
+import { lambdaEnvironment, renderDefinition, synthMint } from '../local/stack';
+import { throttledAccount } from './account';
+import { taskFunctions } from './scenario';
+
+export interface ThrottledCycle {
+  apps: number;
+  iamWritesPerSecond: number;
+  cycle: 'first' | 'ten-percent-due';
+  status: CycleRun['status'];
+  /** From the execution's start to its end, in simulated seconds. */
+  makespanSeconds: number;
+  /** IAM writes AWS accepted. */
+  iamWrites: number;
+  /** The fastest the account's IAM write rate allows: iamWrites ÷ rate. */
+  lowerBoundSeconds: number;
+  /** makespan ÷ lower bound. */
+  ratio: number;
+  calls: number;
+  /** Calls AWS refused for their rate (IAM, STS, S3), and what share of all calls they were. */
+  throttledCalls: number;
+  throttledShare: number;
+  retries: number;
+  /** Apps the cycle ended without serving (after its retry pass), and users it could not reconcile. */
+  appsFailed: number;
+  lambdaGbSeconds: number;
+  longestInvocation: { state: string; seconds: number; timeoutSeconds: number; shareOfTimeout: number };
+}
+
+const sum = (counts: Record<ApiClass, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+
+/**
+ * The first cycle of `apps` new apps, then a cycle where 10 % are due, with IAM answering at most
+ * `rate` writes per second: the synthesized definition and the real handlers on a virtual clock, so
+ * an hour of throttled rotation takes seconds.
+ */
+export async function measureThrottled(apps: number, rate: number): Promise<ThrottledCycle[]> {
+  const { template } = synthMint({ 'mint:kioUrl': 'http://127.0.0.1:1', 'mint:iamWritesPerSecond': rate });
+  const definition = renderDefinition(template);
+  const functions = taskFunctions(definition, template);
+  const kio = await startKioStub(
+    Array.from({ length: apps }, (_, i) => ({
+      id: `app-${i}`,
+      team_id: `team-${i % 50}`,
+      name: `App ${i}`,
+      active: true,
+    })),
+  );
+  const clock = new VirtualClock(Date.now(), { macrotaskRounds: 0 });
+  const aws = new FakeAws(throttledAccount(clock, rate));
+  const environment = {
+    ...lambdaEnvironment(template, (resource) =>
+      resource.type === 'AWS::S3::Bucket' ? 'mint-bench' : `arn:aws:iam::${aws.account}:policy/mint-deny-all`,
+    ),
+    MINT_KIO_URL: kio.url,
+  };
+  const cycle = async (name: ThrottledCycle['cycle']): Promise<ThrottledCycle> => {
+    const stats: CallStats = { calls: 0, throttled: 0, retries: 0 };
+    const throttledBefore = aws.throttled;
+    const classBefore = aws.callsByClass;
+    const startedAt = clock.now();
+    const { result: run } = await capturingOutput(false, () =>
+      clock.run(() =>
+        runCycle(
+          definition,
+          {},
+          {
+            environment,
+            name,
+            clock,
+            pace: true,
+            stats,
+            now: () => new Date(clock.now()),
+          },
+        ),
+      ),
+    );
+    const makespanSeconds = (clock.now() - startedAt) / 1000;
+    const throttled = aws.throttled;
+    const byClass = aws.callsByClass;
+    const iamWrites =
+      byClass.iamWrite - classBefore.iamWrite - (throttled.iamWrite - throttledBefore.iamWrite);
+    const throttledCalls = sum(throttled) - sum(throttledBefore);
+    const lowerBoundSeconds = iamWrites / rate;
+    let gbSeconds = 0;
+    let longest = { state: '', seconds: 0, timeoutSeconds: 1, shareOfTimeout: 0 };
+    for (const invocation of run.invocations ?? []) {
+      const fn = functions[invocation.state];
+      const seconds = invocation.durationMs / 1000;
+      gbSeconds += seconds * ((fn?.memoryMb ?? 128) / 1024);
+      const timeoutSeconds = fn?.timeoutSeconds ?? 3;
+      if (seconds / timeoutSeconds > longest.shareOfTimeout)
+        longest = {
+          state: invocation.state,
+          seconds,
+          timeoutSeconds,
+          shareOfTimeout: seconds / timeoutSeconds,
+        };
+    }
+    return {
+      apps,
+      iamWritesPerSecond: rate,
+      cycle: name,
+      status: run.status,
+      makespanSeconds,
+      iamWrites,
+      lowerBoundSeconds,
+      ratio: lowerBoundSeconds > 0 ? makespanSeconds / lowerBoundSeconds : 0,
+      calls: stats.calls,
+      throttledCalls,
+      throttledShare: stats.calls > 0 ? throttledCalls / stats.calls : 0,
+      retries: stats.retries,
+      appsFailed: appsFailed(aws, name, apps),
+      lambdaGbSeconds: gbSeconds,
+      longestInvocation: longest,
+    };
+  };
+  try {
+    const first = await cycle('first');
+    // A tenth of the apps become due, by age as in production (password and key: the dearer rotation).
+    const policyAt = clock.now() + 60_000;
+    let index = 0;
+    for (const user of aws.users.values()) {
+      if (index++ % 10 !== 0) continue;
+      user.tags[TAG.passwordRotatedAt] = new Date(policyAt - 25 * 3_600_000).toISOString();
+      user.tags[TAG.keyRotatedAt] = new Date(policyAt - 31 * 86_400_000).toISOString();
+    }
+    const due = await cycle('ten-percent-due');
+    return [first, due];
+  } finally {
+    aws.restore();
+    await kio.close();
+  }
+}
+
+/** Apps the cycle did not serve, from its report: failed outcomes its retry pass did not recover, and users not reconciled. */
+function appsFailed(aws: FakeAws, cycleId: string, apps: number): number {
+  const text = aws.object(cycleKeys.report(cycleId));
+  if (text === undefined) return apps;
+  const report = cycleReportSchema.parse(JSON.parse(text));
+  const recovered = new Set(report.retry?.recovered ?? []);
+  const failed = report.outcomes.filter((o) => o.status === 'failed' && !recovered.has(o.appId)).length;
+  return failed + report.reconcile.failureCount;
+}
+
+export const THROTTLED_SIZES = [1000, 5000];
+export const THROTTLED_RATES = [5, 10, 20];
+
+export interface ThrottledTarget {
+  name: string;
+  limit: number;
+  worst: number;
+  met: boolean;
+}
+
+/**
+ * The targets a full rotation at scale must meet, over the throttled cycles at 5,000 apps. Smaller
+ * sizes are reported too; there the fixed part of a cycle (listing users, writing the report) weighs
+ * more against a short lower bound.
+ */
+export function throttledTargets(measured: readonly ThrottledCycle[]): ThrottledTarget[] {
+  const cycles = measured.filter((c) => c.apps >= 5000);
+  const check = (name: string, limit: number, values: number[]): ThrottledTarget => {
+    const worst = Math.max(0, ...values);
+    return { name, limit, worst, met: worst <= limit };
+  };
+  return [
+    check(
+      'throttled at 5,000 apps: apps failed',
+      0,
+      cycles.map((c) => c.appsFailed),
+    ),
+    check(
+      'throttled at 5,000 apps: makespan / lower bound',
+      1.25,
+      cycles.map((c) => c.ratio),
+    ),
+    check(
+      'throttled at 5,000 apps: longest invocation / timeout',
+      0.8,
+      cycles.map((c) => c.longestInvocation.shareOfTimeout),
+    ),
+    check(
+      'throttled at 5,000 apps: refused calls / all calls',
+      0.1,
+      cycles.map((c) => c.throttledShare),
+    ),
+  ];
+}
+
+export const THROTTLED_HEADERS = [
+  'apps',
+  'IAM writes/s',
+  'cycle',
+  'makespan (s)',
+  'lower bound (s)',
+  'ratio',
+  'IAM writes',
+  'calls',
+  'throttled',
+  'retries',
+  'apps failed',
+  'Lambda GB-s',
+  'longest invocation',
+];
+
+export function throttledRows(
+  cycles: readonly ThrottledCycle[],
+  fmt: (n: number, digits?: number) => string,
+): string[][] {
+  return cycles.map((c) => [
+    fmt(c.apps),
+    fmt(c.iamWritesPerSecond),
+    c.cycle === 'first' ? 'first (all new)' : '10 % due',
+    fmt(c.makespanSeconds, 0),
+    fmt(c.lowerBoundSeconds, 0),
+    fmt(c.ratio, 3),
+    fmt(c.iamWrites),
+    fmt(c.calls),
+    `${fmt(c.throttledCalls)} (${(c.throttledShare * 100).toFixed(1)} %)`,
+    fmt(c.retries),
+    fmt(c.appsFailed),
+    fmt(c.lambdaGbSeconds, 0),
+    `${c.longestInvocation.state} ${fmt(c.longestInvocation.seconds, 0)} s of ${fmt(c.longestInvocation.timeoutSeconds)} s`,
+  ]);
+}
