@@ -262,7 +262,12 @@ async function main(): Promise<number> {
   out.push(
     table(
       ['target', 'limit', 'worst measured', 'met'],
-      result.targets.map((t) => [t.name, fmt(t.limit), fmt(t.worst, 2), t.met ? 'yes' : 'NO']),
+      result.targets.map((t) => [
+        t.name,
+        fmt(t.limit, Number.isInteger(t.limit) ? 0 : 2),
+        fmt(t.worst, 2),
+        t.met ? 'yes' : 'NO',
+      ]),
     ),
   );
   out.push(`\nBenchmark wall time: ${result.benchWallSeconds.toFixed(1)} s.`);
