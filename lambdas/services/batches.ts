@@ -9,9 +9,10 @@ export async function batchApps(batch: BatchRef, bucket: BucketStore): Promise<D
 }
 
 /**
- * Splits apps into batches of at most `size` for a Map that runs `mapConcurrency` at once. When there
- * are more batches than run at once, their number is rounded up to a multiple of `mapConcurrency`
- * (smaller batches): every round then has a full set, so no round runs on a fraction of the IAM rate.
+ * Splits apps into even batches of at most `size` for a Map that runs `mapConcurrency` at once. When
+ * there are more batches than run at once, their number is rounded up to a multiple of
+ * `mapConcurrency` (smaller batches): every round then has a full set, so no round runs on a fraction
+ * of the IAM rate. Fewer batches than that run in one round, each on its share.
  * `inline` lets a cycle whose due apps all fit in one batch carry them in the state instead of a file
  * (two S3 calls fewer in the common small cycle); that batch then has the whole rate.
  */
@@ -37,6 +38,8 @@ export async function writeBatches(
 function balancedBatches<T>(items: readonly T[], size: number, mapConcurrency: number): T[][] {
   if (items.length === 0) return [];
   let count = Math.ceil(items.length / size);
-  if (count > 1) count = Math.min(items.length, Math.ceil(count / mapConcurrency) * mapConcurrency);
+  // Up to mapConcurrency batches run in one round, each at its share; beyond, whole rounds only.
+  if (count > mapConcurrency)
+    count = Math.min(items.length, Math.ceil(count / mapConcurrency) * mapConcurrency);
   return chunk(items, Math.ceil(items.length / count));
 }
