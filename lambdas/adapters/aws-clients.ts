@@ -96,6 +96,8 @@ export function createAwsClients(
   const policy = (paced: boolean): CallPolicy => ({
     clock,
     maxAttempts: settings.awsMaxAttempts,
+    // With equal jitter from 200 ms doubling to 20 s, 12 attempts wait about 1.5 minutes at most.
+    maxThrottledAttempts: 12,
     bucketFor: (operation) => (paced && isIamWrite(operation) ? writes : undefined),
     baseDelayMs: 200,
     maxDelayMs: 20_000,

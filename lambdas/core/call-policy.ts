@@ -128,6 +128,11 @@ export interface CallPolicy {
   clock: Clock;
   /** Attempts per call, the first included. */
   maxAttempts: number;
+  /**
+   * Attempts while AWS answers with throttling (at least `maxAttempts`): a throttled call is not
+   * broken, only early, and an app must not fail for it while the invocation has time to wait.
+   */
+  maxThrottledAttempts?: number;
   /** The bucket a call must take a token from (none: not paced). */
   bucketFor(operation: string): TokenBucket | undefined;
   /** Backoff: full jitter over min(maxDelayMs, baseDelayMs × 2^retry). */
@@ -158,14 +163,20 @@ export async function callWithPolicy<T>(
     try {
       return await call();
     } catch (error) {
-      if (isThrottling(error)) {
+      const throttled = isThrottling(error);
+      if (throttled) {
         if (stats) stats.throttled++;
         bucket?.drain();
       }
-      if (attempt >= policy.maxAttempts || !isRetryable(error)) throw error;
+      const attempts = throttled
+        ? Math.max(policy.maxAttempts, policy.maxThrottledAttempts ?? 0)
+        : policy.maxAttempts;
+      if (attempt >= attempts || !isRetryable(error)) throw error;
       if (stats) stats.retries++;
       const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-      await policy.clock.sleep(random() * cap);
+      // Throttled, wait at least half the step ("equal jitter"): an immediate retry meets the same
+      // saturated rate. Otherwise full jitter.
+      await policy.clock.sleep(throttled ? cap / 2 + (random() * cap) / 2 : random() * cap);
     }
   }
 }

@@ -88,6 +88,27 @@ describe('the call policy', () => {
     expect(calls).toBe(4);
   });
 
+  it('waits out throttling longer than other failures, never retrying at once', async () => {
+    const clock = steppingClock();
+    const policy = {
+      clock,
+      maxAttempts: 2,
+      maxThrottledAttempts: 6,
+      bucketFor: () => undefined,
+      baseDelayMs: 100,
+      maxDelayMs: 1000,
+      random: () => 0,
+    };
+    let calls = 0;
+    const result = await callWithPolicy(policy, 'TagUser', async () => {
+      if (++calls < 6) throw throttled();
+      return 'tagged';
+    });
+    expect([result, calls]).toEqual(['tagged', 6]);
+    // Equal jitter: at least half of each step, even when the random draw is 0.
+    expect(clock.slept).toEqual([50, 100, 200, 400, 500]);
+  });
+
   it('knows AWS’s throttling and transient answers, and IAM’s writes', () => {
     for (const name of [
       'Throttling',
