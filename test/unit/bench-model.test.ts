@@ -1,4 +1,5 @@
 import { cycleCostUsd, monthlyCostUsd, PRICES } from '../../bench/cost';
+import { type ThrottledCycle, throttledTargets } from '../../bench/throttled';
 import { executionCost, largestPayloadBytes } from '../../local/execution-cost';
 
 const entered = (type: string, index?: number) => ({
@@ -61,5 +62,44 @@ describe('cost model', () => {
         rotationsPerAppPerMonth: 30,
       }),
     ).toBeCloseTo(8.64 + 0.3, 10);
+  });
+});
+
+describe('the throttled targets', () => {
+  const cycle = (apps: number, over: Partial<ThrottledCycle> = {}): ThrottledCycle => ({
+    apps,
+    iamWritesPerSecond: 5,
+    cycle: 'first',
+    status: 'SUCCEEDED',
+    makespanSeconds: 105,
+    iamWrites: 500,
+    lowerBoundSeconds: 100,
+    ratio: 1.05,
+    calls: 1000,
+    throttledCalls: 10,
+    throttledShare: 0.01,
+    retries: 10,
+    appsFailed: 0,
+    lambdaGbSeconds: 1,
+    longestInvocation: { state: 'RotateBatch', seconds: 60, timeoutSeconds: 600, shareOfTimeout: 0.1 },
+    ...over,
+  });
+
+  it('are judged at 5,000 apps, each against its limit', () => {
+    const verdicts = throttledTargets([
+      cycle(5000),
+      cycle(5000, { ratio: 1.3, appsFailed: 1 }),
+      cycle(1000, { throttledShare: 0.5 }),
+    ]);
+    expect(verdicts.map((t) => [t.limit, t.worst, t.met])).toEqual([
+      [0, 1, false],
+      [1.25, 1.3, false],
+      [0.8, 0.1, true],
+      [0.1, 0.01, true],
+    ]);
+  });
+
+  it('give no verdict when nothing was measured at 5,000 apps', () => {
+    expect(throttledTargets([cycle(1000)])).toEqual([]);
   });
 });
