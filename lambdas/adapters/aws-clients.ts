@@ -85,13 +85,7 @@ export function createAwsClients(
   const sdkConfig = { ...config, maxAttempts: 1 };
   const clock = governance.clock ?? systemClock;
   const writes = governance.iamWritesPerSecond
-    ? new TokenBucket(
-        {
-          ratePerSecond: governance.iamWritesPerSecond,
-          burst: Math.max(1, Math.floor(governance.iamWritesPerSecond)),
-        },
-        clock,
-      )
+    ? new TokenBucket(rateLimit(governance.iamWritesPerSecond), clock)
     : undefined;
   const policy = (paced: boolean): CallPolicy => ({
     clock,

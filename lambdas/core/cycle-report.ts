@@ -51,13 +51,18 @@ export function lostBatchOutcomes(
 
 /**
  * One cycle's Reconcile output when it ran more than once (`more`): the later invocation's state (its
- * batches, plan, grants, quota) with the earlier ones' users and failures added, so the report counts
- * every user the cycle created and every failure it met.
+ * batches, plan, grants, quota) with the earlier ones' users and failures added. An app that failed
+ * earlier is not attempted again in the cycle, and a grant failure recomputed later is counted once:
+ * failures are counted per app, and the owner mapping as failed if any invocation could not apply it.
  */
 export function mergeReconcileOutputs(previous: ReconcileOutput, next: ReconcileOutput): ReconcileOutput {
   const names = (a: string[], b: string[]) => [...a, ...b].slice(0, REPORTED);
-  const failures = [...previous.failures, ...next.failures];
-  const failedApps = [...new Set([...previous.failedApps, ...next.failedApps])];
+  const known = new Set(previous.failedApps);
+  const seen = new Set(previous.failures.map((f) => `${f.appId} ${f.step}`));
+  const newApps = next.failedApps.filter((appId) => !known.has(appId));
+  const failures = [...previous.failures, ...next.failures.filter((f) => !seen.has(`${f.appId} ${f.step}`))];
+  const failedApps = [...previous.failedApps, ...newApps];
+  const ownersAgain = previous.ownersFailed && next.ownersFailed;
   return {
     ...next,
     created: names(previous.created, next.created),
@@ -68,10 +73,10 @@ export function mergeReconcileOutputs(previous: ReconcileOutput, next: Reconcile
     repairedCount: previous.repairedCount + next.repairedCount,
     toCreate: Math.max(previous.toCreate, next.toCreate),
     toDelete: Math.max(previous.toDelete, next.toDelete),
-    failureCount: previous.failureCount + next.failureCount,
+    failureCount: previous.failureCount + newApps.length + (next.ownersFailed && !ownersAgain ? 1 : 0),
     failures: failures.slice(0, REPORTED),
     failedApps: failedApps.slice(0, 1000),
     failedAppsTruncated: previous.failedAppsTruncated || next.failedAppsTruncated || failedApps.length > 1000,
-    ownersFailed: next.ownersFailed,
+    ownersFailed: previous.ownersFailed || next.ownersFailed,
   };
 }

@@ -1,7 +1,6 @@
 import type { BucketStore } from '../adapters/bucket-store';
 import { batchFileSchema } from '../contracts/documents';
 import type { BatchRef, DueApp } from '../contracts/steps';
-import { chunk } from '../core/cycle';
 
 /** The due apps of a batch: inline, or from its batch file. */
 export async function batchApps(batch: BatchRef, bucket: BucketStore): Promise<DueApp[]> {
@@ -41,5 +40,13 @@ function balancedBatches<T>(items: readonly T[], size: number, mapConcurrency: n
   // Up to mapConcurrency batches run in one round, each at its share; beyond, whole rounds only.
   if (count > mapConcurrency)
     count = Math.min(items.length, Math.ceil(count / mapConcurrency) * mapConcurrency);
-  return chunk(items, Math.ceil(items.length / count));
+  // Exactly `count` groups, their sizes differing by at most one.
+  const groups: T[][] = [];
+  let start = 0;
+  for (let i = 0; i < count; i++) {
+    const end = start + Math.floor(items.length / count) + (i < items.length % count ? 1 : 0);
+    groups.push(items.slice(start, end));
+    start = end;
+  }
+  return groups;
 }

@@ -65,8 +65,11 @@ export async function reconcileCycle(
     dryRun: cycle.options.dryRun,
     newUserTags: newUserReaderTags(owners, kio.apps),
     maxCreations: creationBudget(settings.iamWritesPerSecond),
+    skipCreating: previous?.failedApps,
   });
-  const more = result.createsLeft > 0;
+  // Again only while it gets somewhere: an invocation that created nobody ends the loop, so refusals
+  // that last (a quota, a policy) cannot keep the cycle in Reconcile.
+  const more = result.createsLeft > 0 && result.created.length > 0;
   if (result.plan.held.length > 0) {
     logger.warn('users kept: an invalid or repeated Kio entry names their app', {
       count: result.plan.held.length,

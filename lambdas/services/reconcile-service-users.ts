@@ -23,6 +23,8 @@ export interface ReconcileRequest {
    * timeout. The rest wait for the next invocation (`createsLeft`), never failed.
    */
   maxCreations?: number;
+  /** Apps whose creation already failed in this cycle (an earlier invocation): not attempted again. */
+  skipCreating?: readonly string[];
 }
 
 export interface ManagedUser extends ServiceUser {
@@ -104,9 +106,18 @@ export async function reconcileServiceUsers(
     }
   };
 
-  const creations = plan.create.slice(0, request.maxCreations ?? plan.create.length);
-  result.createsLeft = plan.create.length - creations.length;
+  const skipped = new Set(request.skipCreating ?? []);
+  const creatable = plan.create.filter((appId) => !skipped.has(appId));
+  const creations = creatable.slice(0, request.maxCreations ?? creatable.length);
+  result.createsLeft = creatable.length - creations.length;
   for (const appId of creations) {
+    // At the user quota every further CreateUser is refused too: the rest wait for the next cycle.
+    if (
+      result.failures.some((f) => f.step === 'create-user' && f.error.startsWith('Mint.UserQuotaReached'))
+    ) {
+      result.createsLeft = 0;
+      break;
+    }
     await attempt(appId, 'create-user', async () => {
       const user = await ports.identity
         .createServiceUser(appId, request.newUserTags?.(appId))

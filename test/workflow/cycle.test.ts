@@ -142,6 +142,34 @@ describe('the synthesized rotation cycle, executed locally', () => {
     expect(report.outcomes.filter((o) => o.status === 'rotated')).toHaveLength(7);
   });
 
+  it('does not attempt a user again in the same cycle, and stops running Reconcile again when it creates nobody', async () => {
+    environment.MINT_IAM_WRITES_PER_SECOND = '0.01'; // three creations per invocation
+    const ids = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7'];
+    kio.setApps(ids.map((id) => kioApp(id)));
+    const refuse = (who: string[]) => {
+      for (let i = 0; i < 50; i++)
+        aws.failNext('CreateUser', awsError('AccessDenied', 'denied by an SCP'), (input) =>
+          who.includes(String(input.UserName)),
+        );
+    };
+    refuse(['a2']);
+    const run = await runCycle(definition, {}, { name: 'one-refused' });
+    const entered = (r: typeof run) =>
+      r.events.filter((e) => e.type === 'StateEntered').map((e) => (e.state as { name: string }).name);
+    expect(entered(run).filter((name) => name === STATE.reconcileMore)).toHaveLength(2);
+    const report = cycleReportSchema.parse(JSON.parse(aws.object(cycleKeys.report('one-refused')) ?? ''));
+    expect(report.users.created.count).toBe(6);
+    expect(report.reconcile).toMatchObject({ failureCount: 1, failedApps: ['a2'] });
+
+    // Every creation refused: one Reconcile, then the cycle goes on (and fails at RetryServiceUsers).
+    aws.clearFailures();
+    kio.setApps(['b1', 'b2', 'b3', 'b4', 'b5'].map((id) => kioApp(id)));
+    refuse(['b1', 'b2', 'b3', 'b4', 'b5']);
+    const stuck = await runCycle(definition, {}, { name: 'all-refused' });
+    expect(entered(stuck).filter((name) => name === STATE.reconcileMore)).toHaveLength(0);
+    expect(entered(stuck)).toContain(STATE.report);
+  });
+
   it('rotates a due app, keeps the previous key active, and leaves a not-due app untouched', async () => {
     kio.setApps([kioApp('orders'), kioApp('billing')]);
     await runCycle(definition);
