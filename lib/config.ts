@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { kioUrlSchema, tunableSettings } from '../lambdas/contracts/settings';
+import { PACED_SHARE } from '../lambdas/core/call-policy';
 
 /**
  * Deploy-time settings: `cdk.json` context keys prefixed `mint:`, overridable with `-c mint:key=value`.
@@ -54,6 +55,14 @@ export const mintConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    const seconds = batchSecondsAtRate(c);
+    if (seconds > ROTATE_BATCH_TIMEOUT_SECONDS * 0.8) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['batchSize'],
+        message: `needs about ${Math.ceil(seconds)} s per batch at mint:iamWritesPerSecond ${c.iamWritesPerSecond} with mint:mapConcurrency ${c.mapConcurrency} (${WRITES_PER_APP} IAM writes per app), more than 80 % of the rotation function's ${ROTATE_BATCH_TIMEOUT_SECONDS} s timeout; lower mint:batchSize or mint:mapConcurrency, or raise mint:iamWritesPerSecond`,
+      });
+    }
     if (c.previousKeyGraceHours * 3_600_000 >= c.accessKeyMaxAgeDays * 86_400_000) {
       ctx.addIssue({
         code: 'custom',
@@ -65,6 +74,21 @@ export const mintConfigSchema = z
   });
 
 export type MintConfig = z.infer<typeof mintConfigSchema>;
+
+/** The rotation function's timeout (`lib/workflow/cycle-functions.ts`). */
+export const ROTATE_BATCH_TIMEOUT_SECONDS = 600;
+/** The most IAM writes one app's rotation makes: new key, password, tags, and retiring the previous key. */
+const WRITES_PER_APP = 4;
+
+/**
+ * How long a full batch takes when its IAM writes are paced to its share of the rate (the Map runs
+ * `mapConcurrency` batches at once, each at 95 % of rate ÷ mapConcurrency).
+ */
+export function batchSecondsAtRate(
+  c: Pick<MintConfig, 'batchSize' | 'iamWritesPerSecond' | 'mapConcurrency'>,
+): number {
+  return (c.batchSize * WRITES_PER_APP) / ((c.iamWritesPerSecond * PACED_SHARE) / c.mapConcurrency);
+}
 
 export const CONTEXT_PREFIX = 'mint:';
 
@@ -89,6 +113,10 @@ export function loadMintConfig(context: Record<string, unknown>): MintConfig {
       }
       const key = `${CONTEXT_PREFIX}${issue.path.join('.')}`;
       const value = issue.path.length ? raw[String(issue.path[0])] : undefined;
+      if (issue.code === 'custom') {
+        // A rule across keys: the key may be at its default, so say what it is without calling it missing.
+        return `${key}${value === undefined ? '' : `=${JSON.stringify(value)}`}: ${issue.message}`;
+      }
       return value === undefined
         ? `${key} is required (${issue.message}); set it in cdk.json or pass -c ${key}=...`
         : `${key}=${JSON.stringify(value)}: ${issue.message}`;

@@ -9,7 +9,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { functionEnvironment } from '../../lambdas/contracts/settings';
 import { METRICS } from '../../lambdas/core/metrics';
-import type { MintConfig } from '../config';
+import { type MintConfig, ROTATE_BATCH_TIMEOUT_SECONDS } from '../config';
 import { FunctionGrants } from '../function-grants';
 import type { MintFunction } from '../permissions';
 
@@ -98,7 +98,13 @@ export class CycleFunctions extends Construct {
       startCycle: fn('startCycle', 'StartCycleFn', 'start-cycle.ts', Duration.seconds(30)),
       listApps: fn('listApps', 'ListAppsFn', 'list-apps.ts', Duration.minutes(2)),
       reconcile: fn('reconcile', 'ReconcileFn', 'reconcile.ts', Duration.minutes(10), 512),
-      rotateBatch: fn('rotateBatch', 'RotateBatchFn', 'rotate-batch.ts', Duration.minutes(10), 512),
+      rotateBatch: fn(
+        'rotateBatch',
+        'RotateBatchFn',
+        'rotate-batch.ts',
+        Duration.seconds(ROTATE_BATCH_TIMEOUT_SECONDS),
+        512,
+      ),
       report: fn('report', 'ReportFn', 'report.ts', Duration.minutes(5), 512),
     };
     this.grants = new FunctionGrants(this, {

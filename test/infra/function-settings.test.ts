@@ -57,6 +57,18 @@ describe('each function’s settings', () => {
     ).toThrow(/report function environment is invalid \(MINT_BATCH_SIZE: .*\); redeploy the stack/);
   });
 
+  it('refuses at synth a batch that could not finish inside its timeout at the IAM write rate', () => {
+    const base = { 'mint:kioUrl': 'https://kio.example.com' };
+    expect(() => loadMintConfig(base)).not.toThrow();
+    expect(() => loadMintConfig({ ...base, 'mint:batchSize': '500' })).toThrow(
+      /mint:batchSize="500": needs about 3369 s per batch at mint:iamWritesPerSecond 5 with mint:mapConcurrency 8 .*lower mint:batchSize or mint:mapConcurrency, or raise mint:iamWritesPerSecond/,
+    );
+    // At its default size, a batch is too slow for a rate this low: the default is named, not called missing.
+    expect(() => loadMintConfig({ ...base, 'mint:iamWritesPerSecond': '0.5' })).toThrow(
+      /mint:batchSize: needs about/,
+    );
+  });
+
   it('validates a setting the same way at synth and at run time (one schema)', () => {
     const base = { 'mint:kioUrl': 'https://kio.example.com' };
     for (const userPath of ['/', 'mint', '/mint//']) {
