@@ -150,6 +150,8 @@ export const reconcileOutputSchema = z.object({
     unreadable: names,
     /** Why `_mint/owners.json` was not applied: then no grant changed. */
     ownersError: z.string().optional(),
+    /** Changes left for the next invocation or cycle: more than the IAM write budget allowed. */
+    deferred: count.optional(),
   }),
   /** The account's IAM users against its users-per-account quota; `warning` from 90 %. */
   userQuota: userQuotaSchema.extend({ warning: z.string().optional() }),

@@ -23,6 +23,8 @@ export type { GrantChange };
 export interface GrantResult {
   /** Apps whose reader accounts changed (or would change, on a dry run). */
   changes: GrantChange[];
+  /** Changes left for a later invocation: more than this one's share of the IAM write rate. */
+  deferred?: number;
   /** Active apps that no account outside Mint's can read: their team has no owner account. */
   unreadable: string[];
   failures: ReconcileFailure[];
@@ -75,6 +77,11 @@ export async function grantOwnerAccess(
     users: readonly ManagedUser[];
     owners: OwnerMappingRead;
     dryRun: boolean;
+    /**
+     * Changes this invocation may make (two writes each, one to IAM): what the IAM write rate allows in
+     * part of the function's timeout. The rest wait for the next invocation or cycle (`deferred`).
+     */
+    maxChanges?: number;
   },
 ): Promise<GrantResult> {
   // An unusable mapping changes no grant: applying part of it could revoke a whole team.
@@ -93,8 +100,12 @@ export async function grantOwnerAccess(
     return { user, wanted, value: readersTagValue(wanted) };
   });
   // A user without the tag (created before owner accounts existed) and no owner is not a change.
-  const changed = planned.filter(({ user, value }) => (user.tags[READERS_TAG] ?? '') !== value);
+  const wanted = planned.filter(({ user, value }) => (user.tags[READERS_TAG] ?? '') !== value);
+  const changed = request.dryRun ? wanted : wanted.slice(0, request.maxChanges ?? wanted.length);
+  // A deferred change keeps the user's tag as it is, so a rotation publishes with the readers in force.
+  const deferredApps = new Set(wanted.slice(changed.length).map(({ user }) => user.appId));
   const result: GrantResult = {
+    deferred: deferredApps.size,
     changes: changed.map(({ user, wanted }) => ({
       appId: user.appId,
       from: readersFromTag(user.tags[READERS_TAG]),
@@ -104,7 +115,9 @@ export async function grantOwnerAccess(
     failures: [],
     users: request.dryRun
       ? [...request.users]
-      : planned.map(({ user, value }) => ({ ...user, tags: { ...user.tags, [READERS_TAG]: value } })),
+      : planned.map(({ user, value }) =>
+          deferredApps.has(user.appId) ? user : { ...user, tags: { ...user.tags, [READERS_TAG]: value } },
+        ),
   };
   if (!request.dryRun) {
     // IAM throttles tag writes: a moderate fan-out, as for rotation.

@@ -34,6 +34,44 @@ describe('grantOwnerAccess', () => {
     expect(calls()).toEqual([]);
   });
 
+  it('makes at most its budget of changes; the rest wait, their users keeping the readers in force', async () => {
+    const many = ['a1', 'a2', 'a3', 'a4', 'a5'].map((id) => ({
+      id,
+      teamId: 'checkout',
+      name: id,
+      active: true,
+    }));
+    const users = many.map((app) => managed(app.id, '999999999999'));
+    const result = await grantOwnerAccess(ports(), {
+      apps: many,
+      users,
+      owners,
+      dryRun: false,
+      maxChanges: 2,
+    });
+    expect(result.changes.map((c) => c.appId)).toEqual(['a1', 'a2']);
+    expect(result.deferred).toBe(3);
+    expect(many.map((app) => identity.user(app.id)?.tags[READERS_TAG])).toEqual([
+      '222222222222',
+      '222222222222',
+      '999999999999',
+      '999999999999',
+      '999999999999',
+    ]);
+    expect(result.users.map((u) => u.tags[READERS_TAG])).toEqual(
+      many.map((app) => identity.user(app.id)?.tags[READERS_TAG]),
+    );
+    // The next invocation makes the rest.
+    const next = await grantOwnerAccess(ports(), {
+      apps: many,
+      users: result.users,
+      owners,
+      dryRun: false,
+      maxChanges: 5,
+    });
+    expect([next.changes.length, next.deferred]).toEqual([3, 0]);
+  });
+
   it('retags the object first, then the user', async () => {
     await bucket.putText(credentialsKey('orders'), '{}', { [READERS_TAG]: '999999999999' });
     const users = [managed('orders', '999999999999')];
