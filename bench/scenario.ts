@@ -161,6 +161,33 @@ export interface MeasureOptions {
   keyPropagation?: boolean;
 }
 
+/** A Kio stub serving `apps` active apps, 50 teams: the benchmark's registry. */
+export function startBenchKio(apps: number): ReturnType<typeof startKioStub> {
+  return startKioStub(
+    Array.from({ length: apps }, (_, i) => ({
+      id: `app-${i}`,
+      team_id: `team-${i % 50}`,
+      name: `App ${i}`,
+      active: true,
+    })),
+  );
+}
+
+/** The Lambda environment the stack deploys, with the benchmark's bucket, boundary and Kio. */
+export function benchEnvironment(
+  template: ReturnType<typeof synthMint>['template'],
+  kioUrl: string,
+  aws: FakeAws,
+  names: { bucket?: string; boundaryArn?: string } = {},
+): Record<string, string> {
+  const env = lambdaEnvironment(template, (resource) =>
+    resource.type === 'AWS::S3::Bucket'
+      ? (names.bucket ?? 'mint-bench')
+      : (names.boundaryArn ?? `arn:aws:iam::${aws.account}:policy/mint-deny-all`),
+  );
+  return { ...env, MINT_KIO_URL: kioUrl };
+}
+
 export async function measureSize(apps: number, options: MeasureOptions = {}): Promise<SizeMeasurement> {
   const rate = options.iamWritesPerSecond;
   const { template } = synthMint({
@@ -170,23 +197,11 @@ export async function measureSize(apps: number, options: MeasureOptions = {}): P
   const definition = renderDefinition(template);
   const memory = taskFunctions(definition, template);
   const clock = rate ? new VirtualClock(Date.now(), { macrotaskRounds: 0 }) : undefined;
-  const kio = await startKioStub(
-    Array.from({ length: apps }, (_, i) => ({
-      id: `app-${i}`,
-      team_id: `team-${i % 50}`,
-      name: `App ${i}`,
-      active: true,
-    })),
-  );
+  const kio = await startBenchKio(apps);
   const fakeOptions =
     clock && rate ? throttledAccount(clock, rate, { keyPropagation: options.keyPropagation !== false }) : {};
   const aws = options.aws ? options.aws(template, definition, fakeOptions) : new FakeAws(fakeOptions);
-  const env = lambdaEnvironment(template, (resource) =>
-    resource.type === 'AWS::S3::Bucket'
-      ? (options.bucket ?? 'mint-bench')
-      : (options.boundaryArn ?? `arn:aws:iam::${aws.account}:policy/mint-deny-all`),
-  );
-  const environment = { ...env, MINT_KIO_URL: kio.url };
+  const environment = benchEnvironment(template, kio.url, aws, options);
   try {
     // The handlers log and emit EMF; a benchmark prints only its table.
     const cycle = async (name: string, offsetMs: number) => {

@@ -6,11 +6,10 @@ import { type CycleRun, runCycle } from '../local/engine';
 import { FakeAws } from '../local/in-memory-aws/fake-aws';
 import type { ApiClass } from '../local/in-memory-aws/throttling';
 import { VirtualClock } from '../local/in-memory-aws/virtual-clock';
-import { startKioStub } from '../local/kio-stub';
 import { capturingOutput } from '../local/output';
-import { lambdaEnvironment, renderDefinition, synthMint } from '../local/stack';
+import { renderDefinition, synthMint } from '../local/stack';
 import { throttledAccount } from './account';
-import { taskFunctions } from './scenario';
+import { benchEnvironment, startBenchKio, taskFunctions } from './scenario';
 
 export interface ThrottledCycle {
   apps: number;
@@ -47,22 +46,10 @@ export async function measureThrottled(apps: number, rate: number): Promise<Thro
   const { template } = synthMint({ 'mint:kioUrl': 'http://127.0.0.1:1', 'mint:iamWritesPerSecond': rate });
   const definition = renderDefinition(template);
   const functions = taskFunctions(definition, template);
-  const kio = await startKioStub(
-    Array.from({ length: apps }, (_, i) => ({
-      id: `app-${i}`,
-      team_id: `team-${i % 50}`,
-      name: `App ${i}`,
-      active: true,
-    })),
-  );
+  const kio = await startBenchKio(apps);
   const clock = new VirtualClock(Date.now(), { macrotaskRounds: 0 });
   const aws = new FakeAws(throttledAccount(clock, rate));
-  const environment = {
-    ...lambdaEnvironment(template, (resource) =>
-      resource.type === 'AWS::S3::Bucket' ? 'mint-bench' : `arn:aws:iam::${aws.account}:policy/mint-deny-all`,
-    ),
-    MINT_KIO_URL: kio.url,
-  };
+  const environment = benchEnvironment(template, kio.url, aws);
   const cycle = async (name: ThrottledCycle['cycle']): Promise<ThrottledCycle> => {
     const stats: CallStats = { calls: 0, throttled: 0, retries: 0 };
     const throttledBefore = aws.throttled;
