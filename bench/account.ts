@@ -7,8 +7,8 @@ import type { FakeAwsOptions } from '../local/in-memory-aws/fake-aws';
  * second per prefix is documented). Every call takes `LATENCY_MS` of virtual time; a new access key
  * authenticates only after `KEY_PROPAGATION_MS` (IAM is eventually consistent).
  */
-export const LATENCY_MS = 40;
-export const KEY_PROPAGATION_MS = 2_000;
+const LATENCY_MS = 40;
+const KEY_PROPAGATION_MS = 2_000;
 const IAM_READS_PER_SECOND = 20;
 const STS_PER_SECOND = 100;
 const S3_PER_PREFIX_PER_SECOND = 3_500;

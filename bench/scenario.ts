@@ -28,6 +28,8 @@ function acceptedCalls(calls: readonly string[], refused: readonly string[]): st
 export interface CycleMeasurement {
   /** Calls AWS refused for their rate (only when throttling is simulated). */
   throttledCalls?: number;
+  /** How long the cycle took in simulated time (only when throttling is simulated). */
+  simulatedMs?: number;
   status: CycleRun['status'];
   transitions: number;
   historyEvents: number;
@@ -188,6 +190,22 @@ export function benchEnvironment(
   return { ...env, MINT_KIO_URL: kioUrl };
 }
 
+/**
+ * Makes every tenth app due at `dueAt` by age, as in production, with the deployed rotation policy:
+ * both its password and its access key (the dearer kind of rotation).
+ */
+export function makeTenthDue(aws: FakeAws, environment: Record<string, string>, dueAt: number): void {
+  const policy = rotationPolicy(readAllSettings(environment));
+  const passwordStale = new Date(dueAt - policy.passwordMaxAgeMs).toISOString();
+  const keyStale = new Date(dueAt - policy.accessKeyMaxAgeMs).toISOString();
+  let index = 0;
+  for (const user of aws.users.values()) {
+    if (index++ % 10 !== 0) continue;
+    user.tags[TAG.passwordRotatedAt] = passwordStale;
+    user.tags[TAG.keyRotatedAt] = keyStale;
+  }
+}
+
 export async function measureSize(apps: number, options: MeasureOptions = {}): Promise<SizeMeasurement> {
   const rate = options.iamWritesPerSecond;
   const { template } = synthMint({
@@ -219,11 +237,12 @@ export async function measureSize(apps: number, options: MeasureOptions = {}): P
             ...(clock ? { clock, pace: true } : {}),
           },
         );
+      const startedAt = clock?.now() ?? 0;
       const { result: run } = await capturingOutput(false, () => (clock ? clock.run(execute) : execute()));
       const refused = aws.refusedCalls.slice(refusedBefore);
       return {
         ...measure(run, acceptedCalls(aws.calls, refused), memory),
-        ...(clock ? { throttledCalls: refused.length } : {}),
+        ...(clock ? { throttledCalls: refused.length, simulatedMs: clock.now() - startedAt } : {}),
       };
     };
     const first = await cycle('first', 0);
@@ -231,16 +250,7 @@ export async function measureSize(apps: number, options: MeasureOptions = {}): P
     // (both its password and its access key: the dearer kind of rotation). The tags are rewritten
     // before `settle`, the first cycle after a change, which also writes the status document
     // (`_mint/status.json`) the change made different; so `idle` is the steady state.
-    const policy = rotationPolicy(readAllSettings(environment));
-    const dueAt = Date.now() + 3_600_000 + 45_000;
-    const passwordStale = new Date(dueAt - policy.passwordMaxAgeMs).toISOString();
-    const keyStale = new Date(dueAt - policy.accessKeyMaxAgeMs).toISOString();
-    let index = 0;
-    for (const user of aws.users.values()) {
-      if (index++ % 10 !== 0) continue;
-      user.tags[TAG.passwordRotatedAt] = passwordStale;
-      user.tags[TAG.keyRotatedAt] = keyStale;
-    }
+    makeTenthDue(aws, environment, Date.now() + 3_600_000 + 45_000);
     await cycle('settle', 3_600_000);
     const idle = await cycle('idle', 3_600_000 + 30_000);
     const tenPercentDue = await cycle('ten-percent-due', 3_600_000 + 60_000);

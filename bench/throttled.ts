@@ -1,7 +1,6 @@
 import { cycleReportSchema } from '../lambdas/contracts/documents';
 import { cycleKeys } from '../lambdas/contracts/keys';
 import type { CallStats } from '../lambdas/core/call-policy';
-import { TAG } from '../lambdas/core/service-users';
 import { type CycleRun, runCycle } from '../local/engine';
 import { FakeAws } from '../local/in-memory-aws/fake-aws';
 import type { ApiClass } from '../local/in-memory-aws/throttling';
@@ -9,7 +8,7 @@ import { VirtualClock } from '../local/in-memory-aws/virtual-clock';
 import { capturingOutput } from '../local/output';
 import { renderDefinition, synthMint } from '../local/stack';
 import { throttledAccount } from './account';
-import { benchEnvironment, startBenchKio, taskFunctions } from './scenario';
+import { benchEnvironment, makeTenthDue, startBenchKio, taskFunctions } from './scenario';
 
 export interface ThrottledCycle {
   apps: number;
@@ -113,14 +112,8 @@ export async function measureThrottled(apps: number, rate: number): Promise<Thro
   };
   try {
     const first = await cycle('first');
-    // A tenth of the apps become due, by age as in production (password and key: the dearer rotation).
-    const policyAt = clock.now() + 60_000;
-    let index = 0;
-    for (const user of aws.users.values()) {
-      if (index++ % 10 !== 0) continue;
-      user.tags[TAG.passwordRotatedAt] = new Date(policyAt - 25 * 3_600_000).toISOString();
-      user.tags[TAG.keyRotatedAt] = new Date(policyAt - 31 * 86_400_000).toISOString();
-    }
+    // A tenth of the apps become due by the time the next cycle starts.
+    makeTenthDue(aws, environment, clock.now());
     const due = await cycle('ten-percent-due');
     return [first, due];
   } finally {

@@ -8,8 +8,6 @@ import type { Service } from './sdk-call';
  */
 export type ApiClass = 'iamWrite' | 'iamRead' | 'sts' | 's3';
 
-export const API_CLASSES: readonly ApiClass[] = ['iamWrite', 'iamRead', 'sts', 's3'];
-
 /** A token bucket: `burst` calls at once, then `ratePerSecond` sustained. */
 export interface RateLimit {
   ratePerSecond: number;

@@ -10,17 +10,17 @@ describe('writeBatches', () => {
   const keyOf = (i: number) => `_mint/cycles/c/batches/${i}.json`;
 
   it.each([
-    // apps, batch size, map concurrency → batch sizes
-    [10, 25, 8, [10]],
-    [30, 25, 8, [15, 15]],
-    [100, 25, 8, [25, 25, 25, 25]],
-    [5, 2, 8, [2, 2, 1]],
-    [500, 25, 8, [...Array(20).fill(21), ...Array(4).fill(20)]],
-    [5000, 25, 8, Array(200).fill(25)],
-    [210, 25, 8, [...Array(2).fill(14), ...Array(14).fill(13)]],
+    // apps, batch size, map concurrency → batch sizes, batches running at once
+    [10, 25, 8, [10], 1],
+    [30, 25, 8, [15, 15], 2],
+    [100, 25, 8, [25, 25, 25, 25], 4],
+    [5, 2, 8, [2, 2, 1], 3],
+    [500, 25, 8, [...Array(20).fill(21), ...Array(4).fill(20)], 8],
+    [5000, 25, 8, Array(200).fill(25), 8],
+    [210, 25, 8, [...Array(2).fill(14), ...Array(14).fill(13)], 8],
   ])(
     'splits %i apps (size %i, %i at once) so each round of the Map is full',
-    async (n, size, mapConcurrency, sizes) => {
+    async (n, size, mapConcurrency, sizes, concurrency) => {
       const bucket = new InMemoryBucketStore();
       const inline = n <= size;
       const batches = await writeBatches(bucket, apps(n), { size, mapConcurrency, keyOf, inline });
@@ -29,11 +29,23 @@ describe('writeBatches', () => {
       const all = batches.flatMap((b) => b.apps ?? JSON.parse(bucket.text(b.key) ?? '[]'));
       expect(all.map((a: DueApp) => a.appId)).toEqual(apps(n).map((a) => a.appId));
       // Each batch knows how many run beside it: its share of the IAM write rate.
-      expect(new Set(batches.map((b) => b.concurrency))).toEqual(
-        new Set([inline ? 1 : Math.min(mapConcurrency, batches.length)]),
-      );
+      expect(batches.map((b) => b.concurrency)).toEqual(sizes.map(() => concurrency));
     },
   );
+
+  it('writes files, not inline, when the apps do not fit one batch even if inline is allowed', async () => {
+    const bucket = new InMemoryBucketStore();
+    const batches = await writeBatches(bucket, apps(30), {
+      size: 25,
+      mapConcurrency: 8,
+      keyOf,
+      inline: true,
+    });
+    expect(batches.map((b) => [b.apps, b.concurrency])).toEqual([
+      [undefined, 2],
+      [undefined, 2],
+    ]);
+  });
 
   it('writes nothing for no apps', async () => {
     const bucket = new InMemoryBucketStore();

@@ -62,10 +62,28 @@ describe('the call policy', () => {
     );
     expect(result).toBe('tagged');
     expect(stats).toEqual({ calls: 3, throttled: 2, retries: 2 });
-    // Paced (100 ms), backoff 100 ms, paced again, backoff 200 ms, paced again.
-    expect(clock.slept.slice(0, 2)).toEqual([100, 100]);
-    expect(clock.slept).toContain(200);
-    expect(clock.now()).toBeGreaterThanOrEqual(100 + 100 + 200);
+    // Paced (100 ms), backoff 100 ms (the bucket refilled meanwhile), backoff 200 ms.
+    expect(clock.slept).toEqual([100, 100, 200]);
+  });
+
+  it('spends what the bucket saved up when AWS throttles anyway, so the next call waits its turn', async () => {
+    const clock = steppingClock();
+    const bucket = new TokenBucket({ ratePerSecond: 10, burst: 10 }, clock, () => 0);
+    await clock.sleep(10_000);
+    clock.slept.length = 0;
+    await bucket.take(); // saved up: at once
+    expect(clock.slept).toEqual([]);
+    bucket.drain();
+    await bucket.take();
+    expect(clock.slept).toEqual([100]);
+  });
+
+  it('takes a new rate from then on', async () => {
+    const clock = steppingClock();
+    const bucket = new TokenBucket({ ratePerSecond: 10, burst: 1 }, clock, () => 0);
+    bucket.setRate({ ratePerSecond: 2, burst: 1 });
+    await bucket.take();
+    expect(clock.slept).toEqual([500]);
   });
 
   it('does not retry what a retry cannot fix, and gives up after the attempts', async () => {
