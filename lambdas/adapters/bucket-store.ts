@@ -23,14 +23,7 @@ export class S3BucketStore implements BucketStore {
 
   /** The object's text, or undefined when it does not exist. */
   async getText(key: string): Promise<string | undefined> {
-    try {
-      const result = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return (await result.Body?.transformToString('utf-8')) ?? '';
-    } catch (error) {
-      if (error instanceof Error && (error.name === 'NoSuchKey' || error.name === 'NotFound'))
-        return undefined;
-      throw error;
-    }
+    return (await this.getTextWithEtag(key))?.text;
   }
 
   async getJson<T>(key: string, schema: z.ZodType<T>): Promise<T | undefined> {

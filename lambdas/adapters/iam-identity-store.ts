@@ -19,7 +19,7 @@ import { UserNotDeletedError } from '../core/errors';
 import { IAM_DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from '../core/password';
 import { type ServiceUser, TAG } from '../core/service-users';
 import { IAM_USERS_QUOTA, quotaNeedsLooking } from '../core/user-quota';
-import { ignoreMissing, isIamError } from './iam-calls';
+import { allPages, ignoreMissing, isIamError } from './iam-calls';
 import { removeUserAttachments } from './iam-user-attachments';
 import type { IdentityStore, NewAccessKey } from './identity-store';
 
@@ -158,11 +158,9 @@ export class IamIdentityStore implements IdentityStore {
   }
 
   async deleteAccessKey(userName: string, accessKeyId: string): Promise<void> {
-    try {
-      await this.iam.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId }));
-    } catch (error) {
-      if (!isIamError(error, 'NoSuchEntityException')) throw error;
-    }
+    await ignoreMissing(
+      this.iam.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId })),
+    );
   }
 
   async setPassword(
@@ -198,14 +196,11 @@ export class IamIdentityStore implements IdentityStore {
   }
 
   async userTags(userName: string): Promise<Record<string, string>> {
-    const tags: Record<string, string> = {};
-    let marker: string | undefined;
-    do {
-      const page = await this.iam.send(new ListUserTagsCommand({ UserName: userName, Marker: marker }));
-      for (const tag of page.Tags ?? []) if (tag.Key) tags[tag.Key] = tag.Value ?? '';
-      marker = page.IsTruncated ? page.Marker : undefined;
-    } while (marker);
-    return tags;
+    const tags = await allPages(
+      (marker) => this.iam.send(new ListUserTagsCommand({ UserName: userName, Marker: marker })),
+      (page) => page.Tags ?? [],
+    );
+    return Object.fromEntries(tags.flatMap((tag) => (tag.Key ? [[tag.Key, tag.Value ?? '']] : [])));
   }
 
   passwordPolicy(): Promise<PasswordPolicy> {

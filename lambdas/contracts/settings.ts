@@ -131,9 +131,6 @@ export function functionSettingNames(fn: MintFunction): SettingName[] {
   return Object.keys(FUNCTION_SCHEMAS[fn].shape).filter(isSettingName);
 }
 
-/** Settings of all five functions together: what the local runner and the benchmark give one process. */
-export type AllSettings = SettingValues;
-
 /** `field: problem; field: problem`, for error messages that name what to fix. */
 export function describeIssues(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');

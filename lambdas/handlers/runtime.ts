@@ -13,7 +13,7 @@ import {
 } from '../contracts/settings';
 import { isRetryPhase } from '../contracts/steps';
 
-export { createRuntime, logger, metrics, type Ports, ports };
+export { createRuntime, type Ports, ports };
 
 /** What one step is built from: its function's settings and the ports it uses. */
 export type StepRuntime<F extends MintFunction, P extends keyof Ports> = {

@@ -18,8 +18,6 @@ import {
 } from '../core/owners';
 import type { ManagedUser } from './reconcile-service-users';
 
-export type { GrantChange };
-
 export interface GrantResult {
   /** Apps whose reader accounts changed (or would change, on a dry run). */
   changes: GrantChange[];

@@ -9,7 +9,7 @@ import type { CycleRef, ReconcileOutput } from '../contracts/steps';
 import { buildStatusDocument } from '../core/app-status';
 import type { ParsedApps } from '../core/apps';
 import { describeCyclePlan } from '../core/cycle-plan';
-import { mergeReconcileOutputs } from '../core/cycle-report';
+import { mergeReconcileOutputs, REPORTED } from '../core/cycle-report';
 import { planDueApps } from '../core/due';
 import { InvalidInputError } from '../core/errors';
 import { METRICS } from '../core/metrics';
@@ -18,8 +18,6 @@ import { writeBatches } from './batches';
 import { grantOwnerAccess, newUserReaderTags, readOwnerMapping } from './grant-owner-access';
 import { reconcileServiceUsers } from './reconcile-service-users';
 import { writeStatusIfChanged } from './write-status';
-
-const REPORTED = 20;
 
 export interface ReconcileCyclePorts {
   bucket: BucketStore;

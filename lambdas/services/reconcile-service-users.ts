@@ -110,11 +110,10 @@ export async function reconcileServiceUsers(
   const creatable = plan.create.filter((appId) => !skipped.has(appId));
   const creations = creatable.slice(0, request.maxCreations ?? creatable.length);
   result.createsLeft = creatable.length - creations.length;
+  let quotaReached = false;
   for (const appId of creations) {
     // At the user quota every further CreateUser is refused too: the rest wait for the next cycle.
-    if (
-      result.failures.some((f) => f.step === 'create-user' && f.error.startsWith('Mint.UserQuotaReached'))
-    ) {
+    if (quotaReached) {
       result.createsLeft = 0;
       break;
     }
@@ -123,8 +122,10 @@ export async function reconcileServiceUsers(
         .createServiceUser(appId, request.newUserTags?.(appId))
         .catch((error) => {
           // At the quota IAM refuses every new user: say which quota, and what to do.
-          if (error instanceof Error && error.name === 'LimitExceededException')
+          if (error instanceof Error && error.name === 'LimitExceededException') {
+            quotaReached = true;
             throw new UserQuotaReachedError(quotaReachedMessage(quota, error.message));
+          }
           throw error;
         });
       activeUsers.set(appId, { ...user, appId });

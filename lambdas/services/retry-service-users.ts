@@ -4,7 +4,7 @@ import type { IdentityStore } from '../adapters/identity-store';
 import { logger } from '../adapters/telemetry';
 import type { retryServiceUsersInputSchema } from '../contracts/steps';
 import type { ParsedApps } from '../core/apps';
-import { reconcileCause } from '../core/cycle-report';
+import { REPORTED, reconcileCause } from '../core/cycle-report';
 import { ServiceUsersNotReconciledError } from '../core/errors';
 import { OWNERS_KEY } from '../core/owners';
 import { grantOwnerAccess, newUserReaderTags, readOwnerMapping } from './grant-owner-access';
@@ -78,6 +78,6 @@ export async function retryFailedServiceUsers(
   });
   for (const failure of failures) logger.error('service user still not reconciled', failure);
   if (failures.length > 0)
-    throw new ServiceUsersNotReconciledError(reconcileCause(failures.length, failures.slice(0, 20)));
+    throw new ServiceUsersNotReconciledError(reconcileCause(failures.length, failures.slice(0, REPORTED)));
   return { retried: failedApps.length };
 }

@@ -38,8 +38,6 @@ export interface RotationOptions {
 /** Attempts at publishing within one invocation: the password is already set in IAM by then. */
 const PUBLISH_ATTEMPTS = 3;
 
-export type { AppOutcome };
-
 function parsePublished(text: string | undefined): CredentialsDocument | undefined {
   if (text === undefined) return undefined;
   try {

@@ -21,16 +21,21 @@ export async function writeCycleReport(ports: ReportPorts, input: ReportInput): 
   const failedApps: DueApp[] = [];
   for (const [index, batch] of reconcile.batches.entries()) {
     const result = rotation[index];
+    // Read a batch file at most once, whether for a lost batch's apps or for its failed ones.
+    let dueApps: DueApp[] | undefined;
+    const appsOf = async () => {
+      dueApps ??= await batchApps(batch, ports.bucket);
+      return dueApps;
+    };
     const batchOutcomes = result?.lost
-      ? lostBatchOutcomes(await batchApps(batch, ports.bucket), result.lost)
+      ? lostBatchOutcomes(await appsOf(), result.lost)
       : (result?.outcomes ??
         (await ports.bucket.getJson(cycleKeys.outcome(batch.key), batchOutcomesSchema)) ??
         []);
     outcomes.push(...batchOutcomes);
     const failedIds = new Set(batchOutcomes.filter((o) => o.status === 'failed').map((o) => o.appId));
     if (failedIds.size > 0) {
-      const dueApps = await batchApps(batch, ports.bucket);
-      failedApps.push(...dueApps.filter((app) => failedIds.has(app.appId)));
+      failedApps.push(...(await appsOf()).filter((app) => failedIds.has(app.appId)));
     }
   }
   const retryBatches = await writeBatches(ports.bucket, failedApps, {
