@@ -1,5 +1,5 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import type { BucketStore } from '../lambdas/adapters/bucket-store';
+import type { BucketStore } from '../lambdas/adapters/object-store';
 import type { MintTargets } from './targets';
 
 /** What every command works with: clients, targets and where to print. */

@@ -5,7 +5,7 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import type * as z from 'zod';
-import { type BucketStore, InvalidDocumentError, InvalidJsonError } from '../lambdas/adapters/bucket-store';
+import { type BucketStore, InvalidDocumentError, InvalidJsonError } from '../lambdas/adapters/object-store';
 import {
   type CyclePlan,
   cyclePlanSchema,

@@ -11,9 +11,6 @@ import {
 import type * as z from 'zod';
 import { type BucketStore, parseDocument } from './object-store';
 
-export { InvalidDocumentError, InvalidJsonError } from './object-store';
-export type { BucketStore };
-
 /** Mint's bucket over S3. */
 export class S3BucketStore implements BucketStore {
   constructor(

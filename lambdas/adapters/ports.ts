@@ -4,11 +4,12 @@ import { generatePassword } from '../core/password';
 import type { RotationPorts } from '../services/rotate-app';
 import { DEFAULT_KEY_TEST, testAccessKey } from './access-key-tester';
 import { type AwsClients, type AwsTarget, type CallGovernance, createAwsClients } from './aws-clients';
-import { type BucketStore, S3BucketStore } from './bucket-store';
+import { S3BucketStore } from './bucket-store';
 import { type CycleRegistry, StepFunctionsCycleRegistry } from './cycle-registry';
 import { IamIdentityStore } from './iam-identity-store';
 import type { IdentityStore } from './identity-store';
 import { fetchKioApps, secretsManagerToken } from './kio-client';
+import type { BucketStore } from './object-store';
 
 /** Everything a step touches outside its own code. Each handler names the part it needs. */
 export interface Ports extends RotationPorts {

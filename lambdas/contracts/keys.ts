@@ -6,6 +6,7 @@
  * App ids match `^[a-z][a-z0-9-]*[a-z0-9]$`, so `_mint/` can never collide with an app's prefix.
  */
 import { credentialsKey } from '../../packages/agent/src/document';
+import { isAppId } from '../core/apps';
 
 export const MINT_PREFIX = '_mint/';
 
@@ -40,8 +41,9 @@ export const cycleKeys = {
 
 /** The app whose stage `key` is (a key listed under `cycleKeys.pendingFolder`), if it is one. */
 export function stagedAppId(key: string): string | undefined {
-  const match = /^_mint\/pending\/([a-z][a-z0-9-]*[a-z0-9])\.json$/.exec(key);
-  return match?.[1];
+  if (!key.startsWith(cycleKeys.pendingFolder) || !key.endsWith('.json')) return undefined;
+  const appId = key.slice(cycleKeys.pendingFolder.length, -'.json'.length);
+  return isAppId(appId) ? appId : undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { BucketStore } from '../adapters/bucket-store';
+import type { BucketStore } from '../adapters/object-store';
 import { batchFileSchema } from '../contracts/documents';
 import type { BatchRef, DueApp } from '../contracts/steps';
 

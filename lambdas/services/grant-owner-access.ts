@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import type { BucketStore } from '../adapters/bucket-store';
 import type { IdentityStore } from '../adapters/identity-store';
+import type { BucketStore } from '../adapters/object-store';
 import type { GrantChange, ReconcileFailure } from '../contracts/steps';
 import type { KioApp } from '../core/apps';
 import { credentialsKey } from '../core/credentials';

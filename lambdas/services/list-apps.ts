@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { BucketStore } from '../adapters/bucket-store';
+import type { BucketStore } from '../adapters/object-store';
 import { logger, metrics } from '../adapters/telemetry';
 import { cycleKeys } from '../contracts/keys';
 import type { CycleRef, ListAppsOutput } from '../contracts/steps';

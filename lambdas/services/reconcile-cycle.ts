@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { BucketStore } from '../adapters/bucket-store';
 import type { IdentityStore } from '../adapters/identity-store';
+import type { BucketStore } from '../adapters/object-store';
 import { logger, metrics } from '../adapters/telemetry';
 import { appsSnapshotSchema } from '../contracts/documents';
 import { cycleKeys, OWNERS_KEY, stagedAppId } from '../contracts/keys';

@@ -1,5 +1,5 @@
-import type { BucketStore } from '../adapters/bucket-store';
 import type { IdentityStore } from '../adapters/identity-store';
+import type { BucketStore } from '../adapters/object-store';
 import { cycleKeys } from '../contracts/keys';
 import { assertBelievable, type ParsedApps } from '../core/apps';
 import { removedAppCredentialsKey } from '../core/credentials';

@@ -1,6 +1,6 @@
 import type * as z from 'zod';
-import type { BucketStore } from '../adapters/bucket-store';
 import type { IdentityStore } from '../adapters/identity-store';
+import type { BucketStore } from '../adapters/object-store';
 import { logger } from '../adapters/telemetry';
 import type { retryServiceUsersInputSchema } from '../contracts/steps';
 import type { ParsedApps } from '../core/apps';

@@ -1,5 +1,5 @@
-import type { BucketStore } from '../adapters/bucket-store';
 import type { IdentityStore, NewAccessKey } from '../adapters/identity-store';
+import type { BucketStore } from '../adapters/object-store';
 import type { AppOutcome } from '../contracts/steps';
 import {
   type CredentialsDocument,

@@ -1,4 +1,4 @@
-import { type BucketStore, InvalidDocumentError, InvalidJsonError } from '../adapters/bucket-store';
+import { type BucketStore, InvalidDocumentError, InvalidJsonError } from '../adapters/object-store';
 import { STATUS_KEY, type StatusDocument, sameAppStatuses, statusDocumentSchema } from '../core/app-status';
 
 /**
