@@ -64,7 +64,13 @@ export class FakeAws {
   secrets: AwsClientStub<SecretsManagerClient>;
   /** Secrets Manager's secrets, by name: the Kio token. */
   secretValues = new Map<string, string>();
-  running: { executionArn: string; startDate: Date }[] = [];
+  /**
+   * Executions Step Functions knows: without a state machine they belong to any, without a status they
+   * are running. ListExecutions filters and pages them as Step Functions does, newest first.
+   */
+  running: { executionArn: string; startDate: Date; stateMachineArn?: string; status?: string }[] = [];
+  /** The most executions one ListExecutions page returns (Step Functions: maxResults up to 1,000). */
+  executionsPageSize = 1000;
   /** Every secret value ever handed out: what the leak test searches for. */
   readonly secretsIssued: string[] = [];
   /** Latency, rate limits and key propagation: only with a clock. */
@@ -233,8 +239,18 @@ export class FakeAws {
         return { SecretString: value };
       },
     );
-    this.on(this.sfn as unknown as AwsClientStub<never>)(ListExecutionsCommand, 'ListExecutions', () => ({
-      executions: this.running,
-    }));
+    this.on(this.sfn as unknown as AwsClientStub<never>)(ListExecutionsCommand, 'ListExecutions', (input) => {
+      const matching = this.running
+        .filter((e) => !e.stateMachineArn || e.stateMachineArn === input.stateMachineArn)
+        .filter((e) => !input.statusFilter || (e.status ?? 'RUNNING') === input.statusFilter)
+        .sort((a, b) => b.startDate.getTime() - a.startDate.getTime());
+      const from = Number(input.nextToken ?? 0);
+      const size = Math.min(this.executionsPageSize, Number(input.maxResults ?? 1000));
+      const page = matching.slice(from, from + size);
+      return {
+        executions: page.map(({ executionArn, startDate }) => ({ executionArn, startDate })),
+        ...(from + size < matching.length ? { nextToken: String(from + size) } : {}),
+      };
+    });
   }
 }

@@ -11,7 +11,8 @@ import { FakeAws } from '../../local/in-memory-aws/fake-aws';
 
 interface CycleSubject {
   registry: { running(stateMachineArn: string): Promise<{ executionArn: string; startDate: Date }[]> };
-  start(executionArn: string, startDate: Date): void;
+  start(executionArn: string, startDate: Date, stateMachineArn?: string): void;
+  stop(executionArn: string): void;
   restore(): void;
 }
 
@@ -22,10 +23,15 @@ const cycleSubjects: [string, () => CycleSubject][] = [
     'StepFunctionsCycleRegistry on FakeAws',
     () => {
       const aws = new FakeAws();
+      // One execution per page: the adapter must follow nextToken.
+      aws.executionsPageSize = 1;
       return {
         registry: new StepFunctionsCycleRegistry(new SFNClient({ region: 'eu-central-1' })),
-        start: (executionArn, startDate) => {
-          aws.running.unshift({ executionArn, startDate });
+        start: (executionArn, startDate, stateMachineArn = MACHINE) => {
+          aws.running.push({ executionArn, startDate, stateMachineArn, status: 'RUNNING' });
+        },
+        stop: (executionArn) => {
+          for (const e of aws.running) if (e.executionArn === executionArn) e.status = 'SUCCEEDED';
         },
         restore: () => aws.restore(),
       };
@@ -35,7 +41,12 @@ const cycleSubjects: [string, () => CycleSubject][] = [
     'InMemoryCycleRegistry',
     () => {
       const registry = new InMemoryCycleRegistry();
-      return { registry, start: (arn, date) => registry.start(MACHINE, arn, date), restore: () => {} };
+      return {
+        registry,
+        start: (arn, date, machine = MACHINE) => registry.start(machine, arn, date),
+        stop: (arn) => registry.stop(arn),
+        restore: () => {},
+      };
     },
   ],
 ];
@@ -53,6 +64,18 @@ describe.each(cycleSubjects)('CycleRegistry contract: %s', (_name, make) => {
     subject.start(`${MACHINE}:c2`, new Date('2026-01-02T00:00:00Z'));
     await expect(subject.registry.running(MACHINE)).resolves.toEqual([
       { executionArn: `${MACHINE}:c2`, startDate: new Date('2026-01-02T00:00:00Z') },
+      { executionArn: `${MACHINE}:c1`, startDate: new Date('2026-01-01T00:00:00Z') },
+    ]);
+  });
+
+  it('lists neither another state machine’s executions nor stopped ones', async () => {
+    subject.start(`${MACHINE}:c1`, new Date('2026-01-01T00:00:00Z'));
+    subject.start(`${MACHINE}:c2`, new Date('2026-01-02T00:00:00Z'));
+    subject.start(`${MACHINE}:c3`, new Date('2026-01-03T00:00:00Z'));
+    subject.stop(`${MACHINE}:c2`);
+    subject.start(`${MACHINE}Other:x`, new Date('2026-01-04T00:00:00Z'), `${MACHINE}Other`);
+    await expect(subject.registry.running(MACHINE)).resolves.toEqual([
+      { executionArn: `${MACHINE}:c3`, startDate: new Date('2026-01-03T00:00:00Z') },
       { executionArn: `${MACHINE}:c1`, startDate: new Date('2026-01-01T00:00:00Z') },
     ]);
   });
