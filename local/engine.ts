@@ -5,7 +5,7 @@ import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { AwsTarget } from '../lambdas/adapters/aws-clients';
 import {
-  iamWriteRate,
+  identityWriteRate,
   type MintFunction,
   readAllSettings,
   readFunctionSettings,
@@ -110,7 +110,7 @@ export async function runCycle(
             governance: {
               clock,
               ...(options.pace
-                ? { iamWritesPerSecond: iamWriteRate(readFunctionSettings(fn, options.environment)) }
+                ? { writesPerSecond: identityWriteRate(readFunctionSettings(fn, options.environment)) }
                 : {}),
               ...(options.stats ? { stats: options.stats } : {}),
             },

@@ -58,14 +58,14 @@ export interface AwsClients {
    * This invocation's share of the account's IAM write rate, when it learns it from its input (a
    * rotation batch: the rate divided by the batches running at once). Unpaced clients stay unpaced.
    */
-  paceIamWrites(ratePerSecond: number): void;
+  paceIdentityWrites(ratePerSecond: number): void;
 }
 
 export interface CallGovernance {
   /** The clock pacing and backoff sleep on: the system's in Lambda, a virtual one in the benchmark. */
   clock?: Clock;
   /** This process's share of the account's IAM write rate; unpaced when absent. */
-  iamWritesPerSecond?: number;
+  writesPerSecond?: number;
   /** Counts of calls, throttled answers and retries, when the caller wants them. */
   stats?: CallStats;
 }
@@ -84,8 +84,8 @@ export function createAwsClients(
   const config = { ...awsClientConfig(settings), ...target };
   const sdkConfig = { ...config, maxAttempts: 1 };
   const clock = governance.clock ?? systemClock;
-  const writes = governance.iamWritesPerSecond
-    ? new TokenBucket(rateLimit(governance.iamWritesPerSecond), clock)
+  const writes = governance.writesPerSecond
+    ? new TokenBucket(rateLimit(governance.writesPerSecond), clock)
     : undefined;
   const policy = (paced: boolean): CallPolicy => ({
     clock,
@@ -102,7 +102,7 @@ export function createAwsClients(
   let secrets: SecretsManagerClient | undefined;
   return {
     config,
-    paceIamWrites: (ratePerSecond) => writes?.setRate(rateLimit(ratePerSecond)),
+    paceIdentityWrites: (ratePerSecond) => writes?.setRate(rateLimit(ratePerSecond)),
     iam: () => {
       iam ??= governed(new IAMClient(sdkConfig), policy(true), governance.stats);
       return iam;

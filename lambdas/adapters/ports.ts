@@ -1,5 +1,6 @@
-import type { SettingValues } from '../contracts/settings';
+import { ENVIRONMENT_VARIABLES, type SettingName, type SettingValues } from '../contracts/settings';
 import { type Clock, systemClock } from '../core/clock';
+import { InvalidInputError } from '../core/errors';
 import { generatePassword } from '../core/password';
 import type { RotationPorts } from '../services/rotate-app';
 import { DEFAULT_KEY_TEST, testAccessKey } from './access-key-tester';
@@ -18,8 +19,8 @@ export interface Ports extends RotationPorts {
   cycles: CycleRegistry;
   /** `budgetMs`: how long the read may still take (the step's remaining time minus a margin). */
   fetchKio(budgetMs?: () => number): Promise<string>;
-  /** Sets this invocation's share of the account's IAM write rate (see `AwsClients.paceIamWrites`). */
-  paceIamWrites(ratePerSecond: number): void;
+  /** Sets this invocation's share of the account's IAM write rate (see `AwsClients.paceIdentityWrites`). */
+  paceIdentityWrites(ratePerSecond: number): void;
 }
 
 /** Builds each port from the settings it needs and the clients; a step's entry takes only its own. */
@@ -27,7 +28,10 @@ export const ports = {
   bucket: (settings: Pick<SettingValues, 'bucket'>, clients: AwsClients): BucketStore =>
     new S3BucketStore(clients.s3(), settings.bucket),
   identity: (settings: Pick<SettingValues, 'userPath' | 'boundaryArn'>, clients: AwsClients): IdentityStore =>
-    new IamIdentityStore(clients.iam(), { path: settings.userPath, boundaryArn: settings.boundaryArn }),
+    new IamIdentityStore(clients.iam(), {
+      path: settings.userPath,
+      boundaryArn: required(settings, 'boundaryArn'),
+    }),
   cycles: (clients: AwsClients): CycleRegistry => new StepFunctionsCycleRegistry(clients.sfn()),
   fetchKio:
     (settings: Pick<SettingValues, 'kioUrl' | 'kioTokenSecret' | 'kioRetries'>, clients: AwsClients) =>
@@ -71,8 +75,21 @@ export function createRuntime(
     identity: ports.identity(settings, clients),
     cycles: ports.cycles(clients),
     fetchKio: ports.fetchKio(settings, clients),
-    paceIamWrites: clients.paceIamWrites,
+    paceIdentityWrites: clients.paceIdentityWrites,
     ...ports.rotation(clients, clock),
     ...options.replace,
   };
+}
+
+/** A setting the chosen identity store cannot work without: the stack always sets it for that store. */
+function required<S extends Partial<Record<K, string>>, K extends keyof S & SettingName>(
+  settings: S,
+  name: K,
+): string {
+  const value = settings[name];
+  if (typeof value !== 'string' || value === '')
+    throw new InvalidInputError(
+      `${ENVIRONMENT_VARIABLES[name]} is not set, and this identity store needs it; redeploy the stack.`,
+    );
+  return value;
 }

@@ -26,6 +26,41 @@ export const tunableSettings = {
    * Mint paces its writes to this and retries what is throttled anyway (README, "Scale and cost").
    */
   iamWritesPerSecond: z.coerce.number().positive().max(100).default(5),
+  /**
+   * Where service users live: `iam` (users with a password and access keys) or `cognito` (a user pool
+   * user with a password, and an app client whose secret rotates). README, "Choosing an identity store".
+   */
+  identityStore: z.enum(['iam', 'cognito']).default('iam'),
+  /** IAM store: the one IAM group every service user joins, whose policies say what the apps may do. */
+  serviceUserGroup: z
+    .string()
+    .regex(/^[\w+=,.@-]{1,128}$/, 'must be an IAM group name such as mint-service-users')
+    .optional(),
+  /** Cognito store: an existing user pool to use instead of the one the stack creates. */
+  userPoolId: z
+    .string()
+    .regex(/^[\w-]+_[0-9a-zA-Z]+$/, 'must be a user pool id such as eu-central-1_AbC123xyz')
+    .optional(),
+  /**
+   * Cognito store: the scopes every app client may ask for with the client_credentials grant,
+   * space-separated `<resource server>/<scope>` (the stack creates them on the pool it creates).
+   */
+  oauthScopes: z
+    .string()
+    .regex(/^[^\s/]+\/[^\s/]+( [^\s/]+\/[^\s/]+)*$/, 'must be space-separated scopes such as "mint/access"')
+    .default('mint/access'),
+  /**
+   * Cognito store: the pool's token endpoint, `https://<domain>/oauth2/token`. Derived from the domain
+   * the stack creates; needed with `userPoolId`, whose domain the stack does not know.
+   */
+  tokenEndpoint: z
+    .url({ protocol: /^https?$/, error: "must be the pool's https://<domain>/oauth2/token URL" })
+    .optional(),
+  /**
+   * Cognito store: writes per second Mint may spend (user updates, creations, secrets). Cognito's
+   * UserUpdate category allows 25 per second per account by default, shared with everything else.
+   */
+  cognitoWritesPerSecond: z.coerce.number().positive().max(100).default(10),
 };
 
 export const kioUrlSchema = z.url({
@@ -36,7 +71,8 @@ export const kioUrlSchema = z.url({
 const functionSettingsSchema = z.object({
   ...tunableSettings,
   bucket: z.string().min(3),
-  boundaryArn: z.string().startsWith('arn:'),
+  /** IAM store: the permissions boundary every service user carries. */
+  boundaryArn: z.string().startsWith('arn:').optional(),
   kioUrl: kioUrlSchema,
   kioTokenSecret: z.string().min(1).optional(),
   kioRetries: z.coerce.number().int().min(0).max(10).default(4),
@@ -61,6 +97,12 @@ export const ENVIRONMENT_VARIABLES = {
   batchConcurrency: 'MINT_BATCH_CONCURRENCY',
   mapConcurrency: 'MINT_MAP_CONCURRENCY',
   iamWritesPerSecond: 'MINT_IAM_WRITES_PER_SECOND',
+  identityStore: 'MINT_IDENTITY_STORE',
+  serviceUserGroup: 'MINT_SERVICE_USER_GROUP',
+  userPoolId: 'MINT_USER_POOL_ID',
+  oauthScopes: 'MINT_OAUTH_SCOPES',
+  tokenEndpoint: 'MINT_TOKEN_ENDPOINT',
+  cognitoWritesPerSecond: 'MINT_COGNITO_WRITES_PER_SECOND',
   bucket: 'MINT_BUCKET',
   boundaryArn: 'MINT_BOUNDARY_ARN',
   kioUrl: 'MINT_KIO_URL',
@@ -77,7 +119,17 @@ const ROTATION_POLICY = {
   accessKeyMaxAgeDays: true,
   previousKeyGraceHours: true,
 } as const;
-const USERS = { bucket: true, userPath: true, boundaryArn: true } as const;
+const USERS = {
+  bucket: true,
+  identityStore: true,
+  userPath: true,
+  boundaryArn: true,
+  serviceUserGroup: true,
+  userPoolId: true,
+  oauthScopes: true,
+  iamWritesPerSecond: true,
+  cognitoWritesPerSecond: true,
+} as const;
 
 /**
  * What each function reads, and nothing else: the stack passes exactly these variables. Every
@@ -95,7 +147,6 @@ const FUNCTION_SCHEMAS = {
   }),
   reconcile: functionSettingsSchema.pick({
     ...USERS,
-    iamWritesPerSecond: true,
     mapConcurrency: true,
     maxDeletionsPerCycle: true,
     batchSize: true,
@@ -104,7 +155,7 @@ const FUNCTION_SCHEMAS = {
   }),
   rotateBatch: functionSettingsSchema.pick({
     ...USERS,
-    iamWritesPerSecond: true,
+    tokenEndpoint: true,
     mapConcurrency: true,
     batchConcurrency: true,
     cycleGuard: true,
@@ -205,8 +256,13 @@ export function rotationPolicy(
   };
 }
 
-/** The account's IAM write rate, for a function that writes to IAM (unpaced otherwise). */
-export function iamWriteRate(settings: object): number | undefined {
-  const rate = 'iamWritesPerSecond' in settings ? settings.iamWritesPerSecond : undefined;
+/**
+ * The write rate of the identity store a function writes to (IAM's or Cognito's), for the functions that
+ * do; undefined (unpaced) for the others.
+ */
+export function identityWriteRate(settings: object): number | undefined {
+  const store = 'identityStore' in settings ? settings.identityStore : undefined;
+  const key = store === 'cognito' ? 'cognitoWritesPerSecond' : 'iamWritesPerSecond';
+  const rate = key in settings ? Reflect.get(settings, key) : undefined;
   return typeof rate === 'number' ? rate : undefined;
 }

@@ -9,6 +9,11 @@ export const TAG = {
   appId: 'mint:app-id',
   passwordRotatedAt: 'mint:password-rotated-at',
   keyRotatedAt: 'mint:key-rotated-at',
+  /**
+   * The store's id of the published client secret, when the document itself does not name it (a Cognito
+   * client's secrets share its client_id; IAM's access key id is the document's client_id).
+   */
+  keyId: 'mint:key-id',
   previousKeyId: 'mint:previous-key-id',
   /** Set (to a timestamp) before Mint changes anything in IAM, cleared after publishing. */
   rotationStartedAt: 'mint:rotation-started-at',

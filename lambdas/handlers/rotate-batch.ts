@@ -6,7 +6,7 @@ import { lambdaEntry, ports, type Step, type StepRuntime } from './runtime';
 
 export type RotateBatchRuntime = StepRuntime<
   'rotateBatch',
-  'identity' | 'bucket' | 'cycles' | 'testAccessKey' | 'generatePassword' | 'now' | 'paceIamWrites'
+  'identity' | 'bucket' | 'cycles' | 'testAccessKey' | 'generatePassword' | 'now' | 'paceIdentityWrites'
 >;
 
 /** RotateBatch and RetryBatch: rotates the due apps of one batch. */
@@ -16,7 +16,7 @@ export const rotateBatchStep =
     const input = parseEvent(rotateBatchInputSchema, event, 'RotateBatch');
     const { iamWritesPerSecond, mapConcurrency } = runtime.settings;
     // The Map runs this many batches at once, one Lambda each: this one paces to its share.
-    runtime.paceIamWrites(iamWritesPerSecond / (input.batch.concurrency ?? mapConcurrency));
+    runtime.paceIdentityWrites(iamWritesPerSecond / (input.batch.concurrency ?? mapConcurrency));
     return rotateBatch(runtime, { ...input, policy: rotationPolicy(runtime.settings) });
   };
 
@@ -28,7 +28,7 @@ export const handler = lambdaEntry(
     identity: ports.identity(settings, clients),
     cycles: ports.cycles(clients),
     ...ports.rotation(clients),
-    paceIamWrites: clients.paceIamWrites,
+    paceIdentityWrites: clients.paceIdentityWrites,
   }),
   rotateBatchStep,
 );

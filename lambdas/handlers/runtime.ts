@@ -7,7 +7,7 @@ import { createRuntime, type Ports, ports } from '../adapters/ports';
 import { logger, metrics } from '../adapters/telemetry';
 import {
   type FunctionSettings,
-  iamWriteRate,
+  identityWriteRate,
   type MintFunction,
   readFunctionSettings,
 } from '../contracts/settings';
@@ -42,7 +42,7 @@ export function lambdaEntry<F extends MintFunction, Runtime, R>(
     if (!built) {
       const settings = readFunctionSettings(fn, process.env);
       built = step(
-        build(settings, createAwsClients(settings, {}, { iamWritesPerSecond: iamWriteRate(settings) })),
+        build(settings, createAwsClients(settings, {}, { writesPerSecond: identityWriteRate(settings) })),
       );
     }
     return built(event, context);

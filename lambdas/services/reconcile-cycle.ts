@@ -57,7 +57,7 @@ export async function reconcileCycle(
   const owners = await readOwnerMapping(runtime.bucket);
   const result = await reconcileServiceUsers(runtime, {
     kio,
-    boundaryArn: settings.boundaryArn,
+    boundaryArn: settings.boundaryArn ?? '',
     maxDeletions: settings.maxDeletionsPerCycle,
     onlyApps: cycle.options.apps,
     dryRun: cycle.options.dryRun,

@@ -73,7 +73,7 @@ export async function retryFailedServiceUsers(
     ...(failedAppsTruncated ? {} : { failedApps }),
     deletions,
     ownersFailed,
-    boundaryArn: runtime.settings.boundaryArn,
+    boundaryArn: runtime.settings.boundaryArn ?? '',
     maxDeletions: runtime.settings.maxDeletionsPerCycle,
   });
   for (const failure of failures) logger.error('service user still not reconciled', failure);

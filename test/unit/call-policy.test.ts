@@ -158,7 +158,7 @@ describe('clients under the policy', () => {
     const clients = createAwsClients(
       { awsMaxAttempts: 4, awsTimeoutMs: 1000 },
       { region: 'eu-central-1' },
-      { clock, iamWritesPerSecond: 2, stats },
+      { clock, writesPerSecond: 2, stats },
     );
     aws.addUser('orders', {});
     aws.failNext('TagUser', throttled());

@@ -38,7 +38,7 @@ describe('RotateBatch', () => {
         testAccessKey: async () => {},
         generatePassword: () => 'unused',
         now: () => new Date(),
-        paceIamWrites: (rate) => paced.push(rate),
+        paceIdentityWrites: (rate) => paced.push(rate),
       });
       const batch = {
         key: '_mint/cycles/c/batches/0.json',
