@@ -27,18 +27,39 @@ no hash in these flows, so a client with a secret signs users in without it, and
 never be seen to stop working. Cognito requires it whenever the client has a secret.
 https://repost.aws/knowledge-center/cognito-unable-to-verify-secret-hash (the hash, and the wrong-hash message)
 
+4. The OAuth 2.0 token endpoint, POST /oauth2/token, client_credentials grant only. moto has no token
+endpoint; an M2M app proves its client secret there. Cognito serves it on the pool domain,
+https://<prefix>.auth.<region>.amazoncognito.com/oauth2/token; here it is <moto url>/oauth2/token and the pool
+is found from the client id. Client authentication is client_secret_basic or client_secret_post. Errors are
+HTTP 400 with {"error": ...} as the token endpoint page maps them: invalid_request (no grant_type, or a
+client_id in the body that differs from the Authorization header's), unsupported_grant_type, invalid_client
+(unknown client, no or a wrong or deleted secret), unauthorized_client (client_credentials not enabled for the
+client), and invalid_scope (RFC 6749 section 5.2) for a scope outside the client's AllowedOAuthScopes, so
+asking for one fails loudly here. The token endpoint page says instead that Cognito ignores such scopes: a
+caller should rely on neither. The access token is an RS256 JWT signed with the pool's key, which moto serves
+at /<pool id>/.well-known/jwks.json; expires_in follows AccessTokenValidity and TokenValidityUnits.
+https://docs.aws.amazon.com/cognito/latest/developerguide/token-endpoint.html
+
+5. Routing /oauth2/token to cognito-idp. moto_server picks a service from the Host header, then from a SigV4
+Authorization header, X-Amz-Target or the body; a token request has none of these (its Authorization is HTTP
+Basic), so moto falls back to S3. A POST to exactly /oauth2/token without SigV4 (header or presigned query)
+now goes to cognito-idp; every signed request is routed as before.
+
 Each patch is applied only when moto lacks the feature, so a moto that gains it is used as it is.
 """
 
 import base64
 import hashlib
 import hmac
+import io
+import json
 import re
 import string
 import threading
 import time
 
-from moto.cognitoidp import models
+from joserfc import jwt
+from moto.cognitoidp import models, urls
 from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError, ResourceNotFoundError
 from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPoolClient, cognitoidp_backends
 from moto.cognitoidp.responses import CognitoIdpResponse
@@ -46,6 +67,7 @@ from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
 from moto.moto_api._internal import mock_random as random
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
 # ----------------------------------------------------------------------------------------------------------
 # 1. Client secret rotation
@@ -283,6 +305,146 @@ def _require_secret_hash_in_password_flows() -> None:
         CognitoIdpBackend.admin_initiate_auth = admin_initiate_auth_checking_hash
 
 
+# ----------------------------------------------------------------------------------------------------------
+# 4. and 5. The token endpoint
+
+TOKEN_PATH = "/oauth2/token"
+_TOKEN_URL_PATH = "{0}" + TOKEN_PATH + "$"
+_GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
+_UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+_JSON = {"Content-Type": "application/json;charset=UTF-8"}
+
+
+class _OAuthError(Exception):
+    def __init__(self, error: str, description: str | None = None):
+        super().__init__(error)
+        self.error = error
+        self.description = description
+
+
+def _client_credentials(request) -> tuple[str | None, str | None]:
+    """client_secret_basic (Authorization: Basic base64(id:secret)) or client_secret_post (form fields)."""
+    header = request.headers.get("Authorization", "")
+    if not header.lower().startswith("basic "):
+        return request.form.get("client_id"), request.form.get("client_secret")
+    try:
+        client_id, colon, secret = base64.b64decode(header[6:].strip(), validate=True).decode().partition(":")
+    except ValueError as error:  # binascii.Error and UnicodeDecodeError are both ValueErrors
+        raise _OAuthError("invalid_client") from error
+    if not colon:
+        raise _OAuthError("invalid_client")
+    if request.form.get("client_id") not in (None, client_id):
+        raise _OAuthError("invalid_request")
+    return client_id, secret
+
+
+def _access_token_seconds(config: dict) -> int:
+    validity = config.get("AccessTokenValidity")
+    if not validity:
+        return 3600
+    unit = (config.get("TokenValidityUnits") or {}).get("AccessToken") or "hours"
+    return int(validity) * _UNIT_SECONDS[unit]
+
+
+def _client_credentials_token(request) -> dict:
+    grant_type = request.form.get("grant_type")
+    if not grant_type:
+        raise _OAuthError("invalid_request")
+    if grant_type not in _GRANT_TYPES:
+        raise _OAuthError("unsupported_grant_type")
+    if grant_type != "client_credentials":
+        raise _OAuthError("unsupported_grant_type", "local/moto_cognito.py emulates only client_credentials")
+    client_id, secret = _client_credentials(request)
+    user_pool, client = _find_client(client_id) if client_id else (None, None)
+    if client is None or not secret or not any(
+        hmac.compare_digest(descriptor["ClientSecretValue"], secret) for descriptor in _active_secrets(client)
+    ):
+        raise _OAuthError("invalid_client")
+    config = client.extended_config
+    if not config.get("AllowedOAuthFlowsUserPoolClient") or "client_credentials" not in (
+        config.get("AllowedOAuthFlows") or []
+    ):
+        raise _OAuthError("unauthorized_client")
+    allowed = config.get("AllowedOAuthScopes") or []
+    requested = (request.form.get("scope") or "").split()
+    if any(scope not in allowed for scope in requested) or not (requested or allowed):
+        raise _OAuthError("invalid_scope")
+    scopes = requested or allowed
+    expires_in = _access_token_seconds(config)
+    now = int(time.time())
+    claims = {
+        "sub": client.id,
+        "token_use": "access",
+        "scope": " ".join(scopes),
+        "auth_time": now,
+        "iss": f"https://cognito-idp.{user_pool.region}.amazonaws.com/{user_pool.id}",
+        "exp": now + expires_in,
+        "iat": now,
+        "version": 2,
+        "jti": str(random.uuid4()),
+        "client_id": client.id,
+    }
+    # Signed as moto signs the pool's other tokens, so the pool's JWKS verifies it.
+    header = {"kid": user_pool.json_web_key.kid or "dummy", "alg": "RS256"}
+    access_token = jwt.encode(header, claims, user_pool.json_web_key)
+    return {"access_token": access_token, "expires_in": expires_in, "token_type": "Bearer"}
+
+
+def token_endpoint(request, full_url, headers):
+    try:
+        return 200, dict(_JSON), json.dumps(_client_credentials_token(request))
+    except _OAuthError as error:
+        body = {"error": error.error}
+        if error.description:
+            body["error_description"] = error.description
+        return 400, dict(_JSON), json.dumps(body)
+
+
+def _is_token_request(environ) -> bool:
+    signed = environ.get("HTTP_AUTHORIZATION", "").startswith("AWS4-") or "X-Amz-Credential" in environ.get(
+        "QUERY_STRING", ""
+    )
+    return environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO") == TOKEN_PATH and not signed
+
+
+def _token_requests_reach_cognito() -> bool:
+    """Probes moto's dispatcher: where do token requests, with Basic and with form credentials, go?"""
+    dispatcher = DomainDispatcherApplication(create_app=lambda service: None)
+    body = b"grant_type=client_credentials&client_id=probe&client_secret=probe"
+    for authorization in ("Basic " + base64.b64encode(b"probe:probe").decode(), None):
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": TOKEN_PATH,
+            "QUERY_STRING": "",
+            "CONTENT_TYPE": "application/x-www-form-urlencoded",
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.input": io.BytesIO(body),
+        }
+        if authorization:
+            environ["HTTP_AUTHORIZATION"] = authorization
+        host = dispatcher.infer_service_region_host(environ, TOKEN_PATH) or ""
+        if not host.startswith("cognito-idp."):
+            return False
+    return True
+
+
+def _add_token_endpoint() -> None:
+    if not any(TOKEN_PATH in url_path for url_path in urls.url_paths):
+        urls.url_paths[_TOKEN_URL_PATH] = token_endpoint
+    if _token_requests_reach_cognito():
+        return
+    infer_service_region_host = DomainDispatcherApplication.infer_service_region_host
+
+    def infer_with_token_endpoint(self, environ, path):
+        if _is_token_request(environ):
+            # Any region: the handler finds the pool from the client id.
+            return "cognito-idp.us-east-1.amazonaws.com"
+        return infer_service_region_host(self, environ, path)
+
+    DomainDispatcherApplication.infer_service_region_host = infer_with_token_endpoint
+
+
 def apply() -> None:
     _add_client_secret_rotation()
     _require_secret_hash_in_password_flows()
+    _add_token_endpoint()

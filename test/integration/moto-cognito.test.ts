@@ -1,12 +1,13 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createPublicKey, type JsonWebKey, verify } from 'node:crypto';
 import * as Cognito from '@aws-sdk/client-cognito-identity-provider';
+import * as S3 from '@aws-sdk/client-s3';
 import { type MotoServer, startMoto } from '../../local/moto';
 
 /**
  * Issue 15 on moto as local/moto_server.py starts it (the Cognito patches are in local/moto_cognito.py):
- * client secret rotation and SECRET_HASH checked against every active secret. moto 5.2 alone has none of the
- * three secret operations, checks no SECRET_HASH in password sign-ins, and compares the others with one fixed
- * secret.
+ * client secret rotation, SECRET_HASH checked against every active secret, and the OAuth 2.0 token endpoint's
+ * client_credentials grant. moto 5.2 alone has none of the three secret operations, checks no SECRET_HASH in
+ * password sign-ins, compares the others with one fixed secret, and answers /oauth2/token from S3.
  * No assertion prints a secret: values are only compared, never shown in a diff.
  */
 describe('Cognito user pools on moto', () => {
@@ -74,6 +75,20 @@ describe('Cognito user pools on moto', () => {
   const firstSecretId = async (ClientId: string) =>
     required((await listSecrets(ClientId))[0]?.ClientSecretId);
 
+  /** client_secret_basic: the Authorization header of the token endpoint. */
+  const basic = (clientId: string, secret: string) =>
+    `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`;
+  /** POST <moto url>/oauth2/token, form-encoded. */
+  const token = async (form: Record<string, string>, authorization?: string) => {
+    const response = await fetch(`${moto.url}/oauth2/token`, {
+      method: 'POST',
+      headers: authorization ? { authorization } : {},
+      body: new URLSearchParams(form),
+    });
+    return { status: response.status, body: (await response.json()) as TokenResponse };
+  };
+  const grant = { grant_type: 'client_credentials' };
+
   describe('client secret rotation', () => {
     it('lists the secret CreateUserPoolClient generated as the first, by id and date, without its value', async () => {
       const { ClientId, secret } = await newClient();
@@ -102,11 +117,12 @@ describe('Cognito user pools on moto', () => {
       expect(listing.includes(secret) || listing.includes(added.value ?? '')).toBe(false);
     });
 
-    it('takes a custom secret without echoing it, and refuses one outside 24-64 characters of [\\w+]', async () => {
+    it('takes a custom secret without echoing it, authenticates with it, and refuses one outside 24-64 characters of [\\w+]', async () => {
       const { ClientId } = await newClient();
       const custom = 'custom_secret+0123456789abcdef';
       const added = await addSecret(ClientId, custom);
       expect(added.value === undefined).toBe(true);
+      expect((await token(grant, basic(ClientId, custom))).status).toBe(200);
       for (const bad of ['too_short_0123456789', 'x'.repeat(65), 'has-a-hyphen-0123456789abcdef'])
         await expect(addSecret(ClientId, bad)).rejects.toMatchObject({ name: 'InvalidParameterException' });
     });
@@ -156,6 +172,118 @@ describe('Cognito user pools on moto', () => {
       const { ClientId } = await newClient({ GenerateSecret: false, AllowedOAuthFlows: [] });
       await expect(addSecret(ClientId)).rejects.toMatchObject({ name: 'InvalidParameterException' });
       expect(await listSecrets(ClientId)).toEqual([]);
+    });
+  });
+
+  describe('the token endpoint, client_credentials', () => {
+    const invalidClient = { status: 400, body: { error: 'invalid_client' } };
+
+    /** The JWT's claims, after checking its RS256 signature with the pool's JWKS as moto serves it. */
+    const verifiedClaims = async (jwt: string) => {
+      const [header = '', payload = '', signature = ''] = jwt.split('.');
+      const { kid, alg } = JSON.parse(Buffer.from(header, 'base64url').toString());
+      expect(alg).toBe('RS256');
+      const jwks = (await (await fetch(`${moto.url}/${UserPoolId}/.well-known/jwks.json`)).json()) as {
+        keys: (JsonWebKey & { kid: string })[];
+      };
+      const key = createPublicKey({ key: required(jwks.keys.find((k) => k.kid === kid)), format: 'jwk' });
+      const signed = Buffer.from(`${header}.${payload}`);
+      expect(verify('RSA-SHA256', signed, key, Buffer.from(signature, 'base64url'))).toBe(true);
+      return JSON.parse(Buffer.from(payload, 'base64url').toString());
+    };
+
+    it('issues a signed access token with either of two active secrets, Basic or form authentication', async () => {
+      const { ClientId, secret } = await newClient();
+      const added = await addSecret(ClientId);
+      const byHeader = await token(grant, basic(ClientId, secret));
+      const byForm = await token({ ...grant, client_id: ClientId, client_secret: added.value ?? '' });
+      for (const { status, body } of [byHeader, byForm]) {
+        expect(status).toBe(200);
+        expect(body).toEqual({ access_token: expect.any(String), expires_in: 3600, token_type: 'Bearer' });
+        const claims = await verifiedClaims(required(body.access_token));
+        expect(claims).toMatchObject({
+          sub: ClientId,
+          client_id: ClientId,
+          token_use: 'access',
+          scope: SCOPES.join(' '),
+          iss: expect.stringMatching(new RegExp(`/${UserPoolId}$`)),
+        });
+        expect(claims.exp - claims.iat).toBe(3600);
+      }
+    });
+
+    it('refuses a deleted secret with invalid_client while the other one still works', async () => {
+      const { ClientId, secret } = await newClient();
+      const added = await addSecret(ClientId);
+      await deleteSecret(ClientId, await firstSecretId(ClientId));
+      expect(await token(grant, basic(ClientId, secret))).toEqual(invalidClient);
+      expect((await token(grant, basic(ClientId, added.value ?? ''))).status).toBe(200);
+    });
+
+    it('refuses a wrong secret, no secret and an unknown client with invalid_client', async () => {
+      const { ClientId, secret } = await newClient();
+      expect(await token(grant, basic(ClientId, `${secret}x`))).toEqual(invalidClient);
+      expect(await token({ ...grant, client_id: ClientId })).toEqual(invalidClient);
+      expect(await token(grant, basic('nosuchclient', secret))).toEqual(invalidClient);
+    });
+
+    it('grants a requested subset of the allowed scopes and refuses any other with invalid_scope', async () => {
+      const { ClientId, secret } = await newClient();
+      const subset = await token({ ...grant, scope: 'mint/read' }, basic(ClientId, secret));
+      expect(subset.status).toBe(200);
+      expect((await verifiedClaims(required(subset.body.access_token))).scope).toBe('mint/read');
+      expect(await token({ ...grant, scope: 'mint/read mint/admin' }, basic(ClientId, secret))).toEqual({
+        status: 400,
+        body: { error: 'invalid_scope' },
+      });
+    });
+
+    it('refuses other grant types with unsupported_grant_type, and a missing one with invalid_request', async () => {
+      const { ClientId, secret } = await newClient();
+      const password = await token({ grant_type: 'password' }, basic(ClientId, secret));
+      expect(password).toEqual({ status: 400, body: { error: 'unsupported_grant_type' } });
+      expect(await token({}, basic(ClientId, secret))).toEqual({
+        status: 400,
+        body: { error: 'invalid_request' },
+      });
+    });
+
+    it('refuses a client without the client_credentials flow with unauthorized_client', async () => {
+      const notAllowed = { status: 400, body: { error: 'unauthorized_client' } };
+      const codeOnly = await newClient({
+        AllowedOAuthFlows: ['code'],
+        CallbackURLs: ['https://example.com/'],
+      });
+      expect(await token(grant, basic(codeOnly.ClientId, codeOnly.secret))).toEqual(notAllowed);
+      const noOAuth = await newClient({ AllowedOAuthFlowsUserPoolClient: false });
+      expect(await token(grant, basic(noOAuth.ClientId, noOAuth.secret))).toEqual(notAllowed);
+    });
+
+    it("takes expires_in from the client's AccessTokenValidity and TokenValidityUnits", async () => {
+      const hours = await newClient({ AccessTokenValidity: 2 });
+      expect((await token(grant, basic(hours.ClientId, hours.secret))).body.expires_in).toBe(7200);
+      const minutes = await newClient({
+        AccessTokenValidity: 30,
+        TokenValidityUnits: { AccessToken: 'minutes' },
+      });
+      expect((await token(grant, basic(minutes.ClientId, minutes.secret))).body.expires_in).toBe(1800);
+    });
+
+    it('leaves other services on the same server as they were: an S3 object at oauth2/token', async () => {
+      const s3 = new S3.S3Client({
+        endpoint: moto.url,
+        region: 'eu-central-1',
+        credentials,
+        forcePathStyle: true,
+      });
+      try {
+        await s3.send(new S3.CreateBucketCommand({ Bucket: 'oauth2' }));
+        await s3.send(new S3.PutObjectCommand({ Bucket: 'oauth2', Key: 'token', Body: 'not a token' }));
+        const { Body } = await s3.send(new S3.GetObjectCommand({ Bucket: 'oauth2', Key: 'token' }));
+        expect(await Body?.transformToString()).toBe('not a token');
+      } finally {
+        s3.destroy();
+      }
     });
   });
 
@@ -276,6 +404,14 @@ describe('Cognito user pools on moto', () => {
     });
   });
 });
+
+/** The token endpoint's JSON: a token, or an OAuth 2.0 error. */
+interface TokenResponse {
+  access_token?: string;
+  expires_in?: number;
+  token_type?: string;
+  error?: string;
+}
 
 function required<T>(value: T | undefined | null): T {
   if (value === undefined || value === null) throw new Error('expected a value');
