@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
+import { AgentUsageError, main, parseTokenArgs, runToken } from '../../packages/agent/src/cli';
 import { CredentialsWatcher } from '../../packages/agent/src/credentials';
 import { writeCredentialFiles } from '../../packages/agent/src/files';
 import { createTokenSource, TokenError, type TokenSourceOptions } from '../../packages/agent/src/token';
@@ -353,5 +354,74 @@ describe('createTokenSource: errors name what failed, never a secret or a token'
     expect(malformed.message).toMatch(/is not a Mint credentials document \(problem with: .*client_id/);
     expect(leaks(malformed.message)).toBe(false);
     expect(seen).toHaveLength(0);
+  });
+});
+
+describe('mint-agent token', () => {
+  const lines: string[] = [];
+  const io = { log: (l: string) => lines.push(l), error: (l: string) => lines.push(`ERR ${l}`) };
+  beforeEach(() => {
+    lines.length = 0;
+  });
+
+  it('reads flags, or the environment when a flag is absent; scopes repeat or are space-separated', () => {
+    expect(
+      parseTokenArgs(
+        [
+          '--credentials-dir',
+          '/run/mint',
+          '--token-endpoint',
+          'https://d/oauth2/token',
+          '--scope',
+          'a/r b/w',
+          '--scope',
+          'c/x',
+        ],
+        {},
+      ),
+    ).toEqual({
+      credentialsDir: '/run/mint',
+      tokenEndpoint: 'https://d/oauth2/token',
+      scopes: ['a/r', 'b/w', 'c/x'],
+      help: false,
+    });
+    expect(
+      parseTokenArgs([], { MINT_AGENT_DIR: '/d', MINT_TOKEN_ENDPOINT: 'https://e/oauth2/token' }),
+    ).toMatchObject({
+      credentialsDir: '/d',
+      tokenEndpoint: 'https://e/oauth2/token',
+      scopes: [],
+    });
+    expect(() => parseTokenArgs([], {})).toThrow(AgentUsageError);
+    expect(() => parseTokenArgs([], {})).toThrow(
+      /missing --credentials-dir \(or MINT_AGENT_DIR\), --token-endpoint \(or MINT_TOKEN_ENDPOINT\)/,
+    );
+    expect(() => parseTokenArgs(['extra'], {})).toThrow(AgentUsageError);
+  });
+
+  it('prints the token and exits 0', async () => {
+    const args = { credentialsDir: dir, tokenEndpoint: endpoint, scopes: ['orders-api/read'], help: false };
+    expect(await runToken(args, io)).toBe(0);
+    expect(lines).toEqual(['token-1-client1-not-real']);
+    expect(new URLSearchParams(seen[0]?.body).get('scope')).toBe('orders-api/read');
+  });
+
+  it('exits 1 with the reason and no secret when the endpoint refuses, 2 for an unusable endpoint', async () => {
+    answer = (_request, response) => reply(response, 400, { error: 'invalid_client' });
+    const args = { credentialsDir: dir, tokenEndpoint: endpoint, scopes: [], help: false };
+    expect(await runToken(args, io)).toBe(1);
+    expect(lines).toEqual([expect.stringMatching(/^ERR mint-agent token: .* answered 400 invalid_client/)]);
+    expect(lines.join('\n')).not.toMatch(/not-real/);
+    expect(await runToken({ ...args, tokenEndpoint: 'http://auth.example.com/oauth2/token' }, io)).toBe(2);
+  });
+
+  it('is what `mint-agent token` runs', async () => {
+    const write = jest.spyOn(process.stdout, 'write');
+    try {
+      expect(await main(['token', '--credentials-dir', dir, '--token-endpoint', endpoint])).toBe(0);
+      expect(write).toHaveBeenCalledWith('token-1-client1-not-real\n');
+    } finally {
+      write.mockRestore();
+    }
   });
 });
