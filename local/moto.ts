@@ -5,7 +5,7 @@ export const MOTO_INSTALL_HINT =
   "moto is not installed for python3. Install it with: pip install 'moto[server]' (Python 3.9+, moto 5.2 tested), " +
   'or point Mint at a running endpoint with AWS_ENDPOINT_URL=http://127.0.0.1:<port>.';
 
-/** moto_server with IAM user permissions boundaries added; see the file for why. */
+/** moto_server with the IAM and Cognito behaviour Mint needs and moto lacks added; see the file for why. */
 const MOTO_LAUNCHER = join(__dirname, 'moto_server.py');
 /** The launcher's exit code when `import moto` fails. */
 const MOTO_NOT_INSTALLED = 3;

@@ -1,4 +1,4 @@
-"""moto_server, plus the IAM behaviour Mint depends on that moto 5.2 lacks.
+"""moto_server, plus the IAM and Cognito behaviour Mint depends on that moto 5.2 lacks.
 
 1. Permissions boundaries on users.
 
@@ -14,6 +14,11 @@ fails in AWS would succeed here. moto also has no service-specific credentials a
 ListServiceSpecificCredentials (and DeleteServiceSpecificCredential answering NoSuchEntity), so a client
 that clears a user the way AWS requires works against it.
 
+3. Cognito user pools (issue 15), in local/moto_cognito.py, whose docstring says why for each: client secret
+rotation (AddUserPoolClientSecret, ListUserPoolClientSecrets, DeleteUserPoolClientSecret, at most 2 active
+secrets), SECRET_HASH checked against every active secret and required in the password sign-in flows, and
+the OAuth 2.0 token endpoint POST /oauth2/token (client_credentials) routed to cognito-idp.
+
 Each patch is applied only when moto lacks the feature, so a moto that gains it is used as it is.
 Usage: python3 local/moto_server.py [moto_server options]
 """
@@ -26,6 +31,8 @@ try:
     from moto.iam.models import IAMBackend, User
     from moto.iam.responses import IamResponse
     from moto.server import main
+
+    import moto_cognito  # next to this file, which Python puts first on sys.path
 except ImportError as error:  # reported by local/moto.ts with install instructions
     print(f"mint: moto is not installed ({error})", file=sys.stderr, flush=True)
     sys.exit(3)
@@ -129,4 +136,5 @@ if __name__ == "__main__":
     _add_user_permissions_boundaries()
     _refuse_deleting_users_with_attachments()
     _add_service_specific_credentials()
+    moto_cognito.apply()
     main(sys.argv[1:])

@@ -7,6 +7,7 @@ import {
   type WatcherOptions,
 } from './credentials';
 import { writeCredentialFiles } from './files';
+import { createTokenSource, TokenError, type TokenSourceOptions } from './token';
 
 export const USAGE = `Usage: mint-agent --bucket BUCKET --app APP_ID [options] DIR
 
@@ -21,7 +22,21 @@ Options (environment variable in brackets):
   --once             write once and exit: 0 when written, 1 otherwise (for init containers)
   --quiet            log only errors
   -h, --help         show this help
-DIR may also come from MINT_AGENT_DIR. Files are written atomically, mode 0600, only when changed.`;
+DIR may also come from MINT_AGENT_DIR. Files are written atomically, mode 0600, only when changed.
+\`mint-agent token --help\`: print an OAuth 2.0 access token for the credentials in DIR (a DIR named token
+is ./token).`;
+
+export const TOKEN_USAGE = `Usage: mint-agent token --credentials-dir DIR --token-endpoint URL [--scope SCOPE]...
+
+Prints an access token for the app client in DIR/credentials.json (the Cognito identity store) from its
+user pool's token endpoint, with the OAuth 2.0 client_credentials grant.
+
+Options (environment variable in brackets):
+  --credentials-dir DIR   the directory mint-agent keeps            [MINT_AGENT_DIR]
+  --token-endpoint URL    https://<user pool domain>/oauth2/token    [MINT_TOKEN_ENDPOINT]
+  --scope SCOPE           a scope to ask for; repeat it, or separate scopes with spaces
+  -h, --help              show this help
+Exits 0 with the token on stdout, 1 when no token could be had (the reason on stderr), 2 on bad usage.`;
 
 export class AgentUsageError extends Error {
   override name = 'AgentUsageError';
@@ -93,6 +108,80 @@ function parse(argv: string[]) {
   });
 }
 
+export interface TokenArgs {
+  credentialsDir: string;
+  tokenEndpoint: string;
+  scopes: string[];
+  help: boolean;
+}
+
+export function parseTokenArgs(argv: string[], env: Record<string, string | undefined>): TokenArgs {
+  let values: ReturnType<typeof parseToken>['values'];
+  try {
+    ({ values } = parseToken(argv));
+  } catch (error) {
+    throw new AgentUsageError(`${(error as Error).message}\n\n${TOKEN_USAGE}`);
+  }
+  if (values.help) return { credentialsDir: '', tokenEndpoint: '', scopes: [], help: true };
+  const credentialsDir = values['credentials-dir'] || env.MINT_AGENT_DIR;
+  const tokenEndpoint = values['token-endpoint'] || env.MINT_TOKEN_ENDPOINT;
+  const missing = [
+    !credentialsDir && '--credentials-dir (or MINT_AGENT_DIR)',
+    !tokenEndpoint && '--token-endpoint (or MINT_TOKEN_ENDPOINT)',
+  ].filter(Boolean);
+  if (missing.length > 0) throw new AgentUsageError(`missing ${missing.join(', ')}\n\n${TOKEN_USAGE}`);
+  return {
+    credentialsDir: credentialsDir ?? '',
+    tokenEndpoint: tokenEndpoint ?? '',
+    scopes: (values.scope ?? []).flatMap((scope) => scope.split(/\s+/)).filter(Boolean),
+    help: false,
+  };
+}
+
+function parseToken(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      'credentials-dir': { type: 'string' },
+      'token-endpoint': { type: 'string' },
+      scope: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+/** `mint-agent token`: one access token on stdout (io.log), or why not on stderr (io.error). */
+export async function runToken(
+  args: TokenArgs,
+  io: Pick<AgentIo, 'log' | 'error'>,
+  options: Partial<Pick<TokenSourceOptions, 'fetch' | 'timeoutMs'>> = {},
+): Promise<number> {
+  let tokens: ReturnType<typeof createTokenSource>;
+  try {
+    tokens = createTokenSource({
+      credentialsDir: args.credentialsDir,
+      tokenEndpoint: args.tokenEndpoint,
+      scopes: args.scopes,
+      ...options,
+    });
+  } catch (error) {
+    io.error(`mint-agent token: ${(error as Error).message}`);
+    return 2;
+  }
+  try {
+    io.log(await tokens.getToken());
+    return 0;
+  } catch (error) {
+    if (!(error instanceof TokenError)) throw error;
+    io.error(`mint-agent token: ${error.message}`);
+    return 1;
+  } finally {
+    tokens.close();
+  }
+}
+
 export interface AgentIo {
   log(line: string): void;
   error(line: string): void;
@@ -153,7 +242,29 @@ export async function runAgent(
   return 0;
 }
 
+async function mainToken(argv: string[]): Promise<number> {
+  let args: TokenArgs;
+  try {
+    args = parseTokenArgs(argv, process.env);
+  } catch (error) {
+    if (error instanceof AgentUsageError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (args.help) {
+    process.stdout.write(`${TOKEN_USAGE}\n`);
+    return 0;
+  }
+  return runToken(args, {
+    log: (line) => process.stdout.write(`${line}\n`),
+    error: (line) => process.stderr.write(`${line}\n`),
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'token') return mainToken(argv.slice(1));
   let args: AgentArgs;
   try {
     args = parseAgentArgs(argv, process.env);

@@ -1,4 +1,4 @@
-/** The application side of Mint: read, watch and write the credentials Mint publishes. */
+/** The application side of Mint: read, watch and write the credentials Mint publishes, and get tokens with them. */
 export {
   type ClientFactory,
   type CredentialsDocument,
@@ -11,3 +11,4 @@ export {
   type WatcherOptions,
 } from './credentials';
 export { credentialFiles, writeCredentialFiles, writeFileAtomic } from './files';
+export { createTokenSource, TokenError, type TokenSource, type TokenSourceOptions } from './token';
