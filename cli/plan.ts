@@ -16,7 +16,7 @@ export function formatPlan(plan: CyclePlan): string {
           `Deletions blocked: ${plan.deletionsBlocked.wanted} wanted, cap ${plan.deletionsBlocked.cap}. Nothing would be deleted; check Kio before raising mint:maxDeletionsPerCycle.`,
         ]
       : []),
-    `Boundaries to repair (${plan.repairBoundaries.length}): ${plan.repairBoundaries.join(', ') || '-'}`,
+    `Users to repair (${plan.repairUsers.length}): ${plan.repairUsers.join(', ') || '-'}`,
     ...((plan.heldUsers ?? []).length > 0
       ? [
           `Users kept, neither rotated nor deleted, because an invalid, repeated or id-less Kio entry could be their app's: ${(plan.heldUsers ?? []).join(', ')}`,

@@ -39,7 +39,7 @@ export async function takeInventory(bucket: string, userPath: string): Promise<I
       users.push({
         userName: user.userName,
         arn: user.arn,
-        path: user.path,
+        path: userPath,
         keys: (keys.AccessKeyMetadata ?? []).map((k) => ({ id: k.AccessKeyId ?? '', status: k.Status })),
         tags: user.tags,
       });

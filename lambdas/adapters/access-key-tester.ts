@@ -1,7 +1,12 @@
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { isRecord } from '../core/guards';
 import type { AwsClients } from './aws-clients';
-import type { NewAccessKey } from './identity-store';
+
+/** An IAM access key as CreateAccessKey returns it. */
+export interface NewAccessKey {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
 
 export interface KeyTestOptions {
   /** Attempts before giving up; IAM keys usually work within seconds, rarely after ~10 s. */

@@ -1,3 +1,4 @@
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -7,6 +8,7 @@ import {
   type CallPolicy,
   type CallStats,
   callWithPolicy,
+  isCognitoWrite,
   isIamWrite,
   rateLimit,
   TokenBucket,
@@ -44,6 +46,8 @@ export interface AwsTarget {
   endpoint?: string;
   region?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** How HTTP requests outside the SDK travel (the Cognito token endpoint): the in-memory AWS's own. */
+  fetch?: typeof fetch;
 }
 
 /** The clients one runtime uses, each created on first use. */
@@ -51,6 +55,7 @@ export interface AwsClients {
   /** The configuration every client is built with: also for clients signed with other credentials. */
   readonly config: ReturnType<typeof awsClientConfig> & AwsTarget;
   iam(): IAMClient;
+  cognito(): CognitoIdentityProviderClient;
   s3(): S3Client;
   sfn(): SFNClient;
   secrets(): SecretsManagerClient;
@@ -82,21 +87,23 @@ export function createAwsClients(
   governance: CallGovernance = {},
 ): AwsClients {
   const config = { ...awsClientConfig(settings), ...target };
-  const sdkConfig = { ...config, maxAttempts: 1 };
+  const { fetch: _fetch, ...sdkTarget } = config;
+  const sdkConfig = { ...sdkTarget, maxAttempts: 1 };
   const clock = governance.clock ?? systemClock;
   const writes = governance.writesPerSecond
     ? new TokenBucket(rateLimit(governance.writesPerSecond), clock)
     : undefined;
-  const policy = (paced: boolean): CallPolicy => ({
+  const policy = (isWrite?: (operation: string) => boolean): CallPolicy => ({
     clock,
     maxAttempts: settings.awsMaxAttempts,
     // With equal jitter from 200 ms doubling to 20 s, 12 attempts wait about 1.5 minutes at most.
     maxThrottledAttempts: 12,
-    bucketFor: (operation) => (paced && isIamWrite(operation) ? writes : undefined),
+    bucketFor: (operation) => (isWrite?.(operation) ? writes : undefined),
     baseDelayMs: 200,
     maxDelayMs: 20_000,
   });
   let iam: IAMClient | undefined;
+  let cognito: CognitoIdentityProviderClient | undefined;
   let s3: S3Client | undefined;
   let sfn: SFNClient | undefined;
   let secrets: SecretsManagerClient | undefined;
@@ -104,23 +111,31 @@ export function createAwsClients(
     config,
     paceIdentityWrites: (ratePerSecond) => writes?.setRate(rateLimit(ratePerSecond)),
     iam: () => {
-      iam ??= governed(new IAMClient(sdkConfig), policy(true), governance.stats);
+      iam ??= governed(new IAMClient(sdkConfig), policy(isIamWrite), governance.stats);
       return iam;
+    },
+    cognito: () => {
+      cognito ??= governed(
+        new CognitoIdentityProviderClient(sdkConfig),
+        policy(isCognitoWrite),
+        governance.stats,
+      );
+      return cognito;
     },
     s3: () => {
       s3 ??= governed(
         new S3Client({ ...sdkConfig, forcePathStyle: Boolean(target.endpoint) }),
-        policy(false),
+        policy(),
         governance.stats,
       );
       return s3;
     },
     sfn: () => {
-      sfn ??= governed(new SFNClient(sdkConfig), policy(false), governance.stats);
+      sfn ??= governed(new SFNClient(sdkConfig), policy(), governance.stats);
       return sfn;
     },
     secrets: () => {
-      secrets ??= governed(new SecretsManagerClient(sdkConfig), policy(false), governance.stats);
+      secrets ??= governed(new SecretsManagerClient(sdkConfig), policy(), governance.stats);
       return secrets;
     },
   };

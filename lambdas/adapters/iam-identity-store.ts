@@ -1,4 +1,5 @@
 import {
+  AddUserToGroupCommand,
   CreateAccessKeyCommand,
   CreateLoginProfileCommand,
   CreateUserCommand,
@@ -12,25 +13,36 @@ import {
   ListAccessKeysCommand,
   ListUserTagsCommand,
   PutUserPermissionsBoundaryCommand,
+  RemoveUserFromGroupCommand,
   TagUserCommand,
   UpdateLoginProfileCommand,
 } from '@aws-sdk/client-iam';
+import type { CredentialsDocument } from '../core/credentials';
 import { UserNotDeletedError } from '../core/errors';
 import { IAM_DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from '../core/password';
 import { type ServiceUser, TAG } from '../core/service-users';
 import { IAM_USERS_QUOTA, quotaNeedsLooking } from '../core/user-quota';
 import { allPages, ignoreMissing, isIamError } from './iam-calls';
 import { removeUserAttachments } from './iam-user-attachments';
-import type { IdentityStore, NewAccessKey } from './identity-store';
+import type { CredentialHolder, IdentityStore, NewClientSecret, StoreUsage } from './identity-store';
 
 export interface IamIdentityStoreOptions {
   /** IAM path owning Mint's users, e.g. `/mint/`. Users elsewhere are never read, changed or deleted. */
   path: string;
   boundaryArn: string;
+  /**
+   * The one IAM group every service user joins: its policies (within the boundary) are what an app can
+   * do with its access key. Mint adds and removes its own users only, and only to this group.
+   */
+  group?: string;
 }
 
-/** The identity store on AWS IAM: service users directly under one path, with their keys and password. */
+/**
+ * The identity store on AWS IAM: service users directly under one path, each with a console password
+ * and access keys (the published client_id is the access key id, the client_secret its secret).
+ */
 export class IamIdentityStore implements IdentityStore {
+  readonly keepsOneSecret = false;
   private cachedPolicy?: Promise<PasswordPolicy>;
   /** Every user the latest listing saw, in any path: what counts against the account's quota. */
   private accountUsersSeen?: number;
@@ -52,12 +64,15 @@ export class IamIdentityStore implements IdentityStore {
       seen += page.UserDetailList?.length ?? 0;
       for (const detail of page.UserDetailList ?? []) {
         if (!detail.UserName || !detail.Arn || detail.Path !== this.options.path) continue;
+        const repairs = this.repairsOf(
+          detail.PermissionsBoundary?.PermissionsBoundaryArn,
+          detail.GroupList ?? [],
+        );
         users.push({
           userName: detail.UserName,
           arn: detail.Arn,
-          path: detail.Path,
-          boundaryArn: detail.PermissionsBoundary?.PermissionsBoundaryArn,
           tags: Object.fromEntries((detail.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? ''])),
+          ...(repairs.length > 0 ? { repairs } : {}),
         });
       }
       marker = page.IsTruncated ? page.Marker : undefined;
@@ -66,7 +81,16 @@ export class IamIdentityStore implements IdentityStore {
     return users;
   }
 
-  async accountUsage(): Promise<{ users: number; quota: number }> {
+  /** What a listed user lacks: the boundary Mint gives every user, and membership of the group. */
+  private repairsOf(boundaryArn: string | undefined, groups: readonly string[]): string[] {
+    const repairs: string[] = [];
+    if (boundaryArn !== this.options.boundaryArn) repairs.push('permissions boundary');
+    if (this.options.group && !groups.includes(this.options.group))
+      repairs.push(`group ${this.options.group}`);
+    return repairs;
+  }
+
+  async accountUsage(): Promise<StoreUsage> {
     const seen = this.accountUsersSeen;
     if (seen !== undefined && !quotaNeedsLooking(seen)) return { users: seen, quota: IAM_USERS_QUOTA };
     // Near the default quota (or never listed): the account's real count and quota, in one call.
@@ -84,18 +108,33 @@ export class IamIdentityStore implements IdentityStore {
         Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
       }),
     );
-    return {
-      userName: appId,
-      arn: result.User?.Arn ?? '',
-      path: this.options.path,
-      boundaryArn: this.options.boundaryArn,
-      tags,
-    };
+    const user: ServiceUser = { userName: appId, arn: result.User?.Arn ?? '', tags };
+    if (this.options.group) {
+      // A user created but not yet in the group is listed with the repair next time, if this fails.
+      await this.iam.send(new AddUserToGroupCommand({ UserName: appId, GroupName: this.options.group }));
+    }
+    return user;
   }
 
-  async deleteServiceUser(userName: string): Promise<void> {
-    for (const accessKeyId of await this.listAccessKeys(userName)) {
-      await this.deleteAccessKey(userName, accessKeyId);
+  async repairServiceUser(user: ServiceUser): Promise<void> {
+    const repairs = user.repairs ?? [];
+    if (repairs.includes('permissions boundary')) await this.setPermissionsBoundary(user.userName);
+    if (this.options.group && repairs.includes(`group ${this.options.group}`))
+      await this.iam.send(
+        new AddUserToGroupCommand({ UserName: user.userName, GroupName: this.options.group }),
+      );
+  }
+
+  async deleteServiceUser({ userName }: CredentialHolder): Promise<void> {
+    const holder = { userName };
+    for (const accessKeyId of await this.listClientSecrets(holder)) {
+      await this.deleteClientSecret(holder, accessKeyId);
+    }
+    if (this.options.group) {
+      // Mint's own membership goes first: IAM refuses to delete a user that is in a group.
+      await ignoreMissing(
+        this.iam.send(new RemoveUserFromGroupCommand({ UserName: userName, GroupName: this.options.group })),
+      );
     }
     await ignoreMissing(this.iam.send(new DeleteLoginProfileCommand({ UserName: userName })));
     // Mint's own users carry only keys and a password, so the first DeleteUser normally succeeds and a
@@ -128,7 +167,7 @@ export class IamIdentityStore implements IdentityStore {
     }
   }
 
-  async setPermissionsBoundary(userName: string): Promise<void> {
+  private async setPermissionsBoundary(userName: string): Promise<void> {
     await this.iam.send(
       new PutUserPermissionsBoundaryCommand({
         UserName: userName,
@@ -137,7 +176,7 @@ export class IamIdentityStore implements IdentityStore {
     );
   }
 
-  async listAccessKeys(userName: string): Promise<string[]> {
+  async listClientSecrets({ userName }: CredentialHolder): Promise<string[]> {
     try {
       const result = await this.iam.send(new ListAccessKeysCommand({ UserName: userName }));
       return (result.AccessKeyMetadata ?? []).flatMap((key) => (key.AccessKeyId ? [key.AccessKeyId] : []));
@@ -147,20 +186,24 @@ export class IamIdentityStore implements IdentityStore {
     }
   }
 
-  async createAccessKey(userName: string): Promise<NewAccessKey> {
+  async addClientSecret({ userName }: CredentialHolder): Promise<NewClientSecret> {
     const result = await this.iam.send(new CreateAccessKeyCommand({ UserName: userName }));
     const accessKeyId = result.AccessKey?.AccessKeyId;
     const secretAccessKey = result.AccessKey?.SecretAccessKey;
     if (!accessKeyId || !secretAccessKey) {
       throw new Error(`IAM CreateAccessKey for ${userName} returned no key`);
     }
-    return { accessKeyId, secretAccessKey };
+    return { keyId: accessKeyId, clientId: accessKeyId, clientSecret: secretAccessKey };
   }
 
-  async deleteAccessKey(userName: string, accessKeyId: string): Promise<void> {
+  async deleteClientSecret({ userName }: CredentialHolder, accessKeyId: string): Promise<void> {
     await ignoreMissing(
       this.iam.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId })),
     );
+  }
+
+  keyIdOf(document: CredentialsDocument): string {
+    return document.client_id;
   }
 
   async setPassword(

@@ -6,6 +6,8 @@ import type { RotationPorts } from '../services/rotate-app';
 import { DEFAULT_KEY_TEST, testAccessKey } from './access-key-tester';
 import { type AwsClients, type AwsTarget, type CallGovernance, createAwsClients } from './aws-clients';
 import { S3BucketStore } from './bucket-store';
+import { DEFAULT_SECRET_TEST, testClientSecret, testSignIn } from './cognito-credential-tester';
+import { CognitoIdentityStore } from './cognito-identity-store';
 import { type CycleRegistry, StepFunctionsCycleRegistry } from './cycle-registry';
 import { IamIdentityStore } from './iam-identity-store';
 import type { IdentityStore } from './identity-store';
@@ -23,15 +25,27 @@ export interface Ports extends RotationPorts {
   paceIdentityWrites(ratePerSecond: number): void;
 }
 
+/** What choosing and building the identity store reads. */
+type IdentitySettings = Pick<
+  SettingValues,
+  'identityStore' | 'userPath' | 'boundaryArn' | 'serviceUserGroup' | 'userPoolId' | 'oauthScopes'
+>;
+
 /** Builds each port from the settings it needs and the clients; a step's entry takes only its own. */
 export const ports = {
   bucket: (settings: Pick<SettingValues, 'bucket'>, clients: AwsClients): BucketStore =>
     new S3BucketStore(clients.s3(), settings.bucket),
-  identity: (settings: Pick<SettingValues, 'userPath' | 'boundaryArn'>, clients: AwsClients): IdentityStore =>
-    new IamIdentityStore(clients.iam(), {
-      path: settings.userPath,
-      boundaryArn: required(settings, 'boundaryArn'),
-    }),
+  identity: (settings: IdentitySettings, clients: AwsClients): IdentityStore =>
+    settings.identityStore === 'cognito'
+      ? new CognitoIdentityStore(clients.cognito(), {
+          userPoolId: required(settings, 'userPoolId'),
+          scopes: settings.oauthScopes.split(' '),
+        })
+      : new IamIdentityStore(clients.iam(), {
+          path: settings.userPath,
+          boundaryArn: required(settings, 'boundaryArn'),
+          ...(settings.serviceUserGroup ? { group: settings.serviceUserGroup } : {}),
+        }),
   cycles: (clients: AwsClients): CycleRegistry => new StepFunctionsCycleRegistry(clients.sfn()),
   fetchKio:
     (settings: Pick<SettingValues, 'kioUrl' | 'kioTokenSecret' | 'kioRetries'>, clients: AwsClients) =>
@@ -45,15 +59,36 @@ export const ports = {
           : undefined,
       }),
   rotation: (
+    settings: IdentitySettings & Partial<Pick<SettingValues, 'tokenEndpoint'>>,
     clients: AwsClients,
     clock: Clock = systemClock,
   ): Omit<RotationPorts, 'identity' | 'bucket'> => ({
-    testAccessKey: (key, arn) =>
-      testAccessKey(key, arn, {
-        ...DEFAULT_KEY_TEST,
-        clientConfig: clients.config,
-        sleep: (ms) => clock.sleep(ms),
-      }),
+    ...(settings.identityStore === 'cognito'
+      ? {
+          testClientSecret: (secret) =>
+            testClientSecret(secret, {
+              ...DEFAULT_SECRET_TEST,
+              tokenEndpoint: required(settings, 'tokenEndpoint'),
+              scopes: settings.oauthScopes.split(' '),
+              sleep: (ms) => clock.sleep(ms),
+              ...(clients.config.fetch ? { fetch: clients.config.fetch } : {}),
+            }),
+          testSignIn: (document) => testSignIn(clients.cognito(), document),
+        }
+      : {
+          testClientSecret: (secret, app) =>
+            testAccessKey(
+              { accessKeyId: secret.clientId, secretAccessKey: secret.clientSecret },
+              app.userArn,
+              {
+                ...DEFAULT_KEY_TEST,
+                clientConfig: clients.config,
+                sleep: (ms) => clock.sleep(ms),
+              },
+            ),
+          // IAM has no API that checks a console password; setting it is what IAM confirms.
+          testSignIn: async () => {},
+        }),
     generatePassword: (policy) => generatePassword(policy),
     now: () => new Date(),
   }),
@@ -76,7 +111,7 @@ export function createRuntime(
     cycles: ports.cycles(clients),
     fetchKio: ports.fetchKio(settings, clients),
     paceIdentityWrites: clients.paceIdentityWrites,
-    ...ports.rotation(clients, clock),
+    ...ports.rotation(settings, clients, clock),
     ...options.replace,
   };
 }

@@ -85,7 +85,7 @@ export const cyclePlanSchema = z.object({
   deleteUsers: z.array(z.object({ appId: z.string(), userName: z.string() })),
   /** Set when Kio would make Mint delete more users than the cap allows; then none would be deleted. */
   deletionsBlocked: z.object({ wanted: z.number(), cap: z.number() }).optional(),
-  repairBoundaries: z.array(z.string()),
+  repairUsers: z.array(z.string()),
   unmanagedUsers: z.array(z.string()),
   /** Users kept because an invalid, repeated or id-less Kio entry could be their app's. */
   heldUsers: z.array(z.string()).optional(),

@@ -257,6 +257,15 @@ export function rotationPolicy(
 }
 
 /**
+ * Writes one new app's identity costs: IAM creates the user with its boundary and tags in one call (and
+ * adds it to the service user group); Cognito creates the user, its app client, then records the client.
+ */
+export function creationWrites(settings: Pick<SettingValues, 'identityStore' | 'serviceUserGroup'>): number {
+  if (settings.identityStore === 'cognito') return 3;
+  return settings.serviceUserGroup ? 2 : 1;
+}
+
+/**
  * The write rate of the identity store a function writes to (IAM's or Cognito's), for the functions that
  * do; undefined (unpaced) for the others.
  */

@@ -25,6 +25,8 @@ export const dueAppSchema = z.object({
   appId: z.string(),
   userName: z.string(),
   userArn: z.string(),
+  /** The app client holding its client credentials, in a store that has clients (Cognito). */
+  clientId: z.string().optional(),
   tags: z.record(z.string(), z.string()),
   /** A stage was found for it when the cycle began: whatever else is due, it is repaired or finished. */
   staged: z.boolean().optional(),

@@ -187,3 +187,13 @@ const IAM_READ = /^(Get|List|Simulate|Generate)/;
 export function isIamWrite(operation: string): boolean {
   return !IAM_READ.test(operation);
 }
+
+const COGNITO_READ = /^(Get|List|Describe|AdminGet|AdminList|InitiateAuth)/;
+
+/**
+ * Cognito's writes (users, clients, secrets) fall in its smallest request-rate categories: UserUpdate
+ * 25 and UserPoolClientUpdate 15 per second per account by default, shared with everything else.
+ */
+export function isCognitoWrite(operation: string): boolean {
+  return !COGNITO_READ.test(operation);
+}

@@ -23,7 +23,7 @@ export function describeCyclePlan(
     createUsers: [...plan.create],
     deleteUsers: plan.delete.map(({ appId, userName }) => ({ appId, userName })),
     ...(plan.deletionsBlocked ? { deletionsBlocked: plan.deletionsBlocked } : {}),
-    repairBoundaries: plan.repairBoundary.map((ref) => ref.appId),
+    repairUsers: plan.repair.map((ref) => ref.appId),
     unmanagedUsers: [...plan.unmanaged],
     heldUsers: plan.held.map((ref) => ref.appId),
     grantChanges: options.grants?.changes ?? [],

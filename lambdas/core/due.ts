@@ -59,7 +59,13 @@ export type { DueApp };
  * manual run; `force` makes every app in scope due.
  */
 export function planDueApps(
-  users: readonly { appId: string; userName: string; arn: string; tags: Record<string, string> }[],
+  users: readonly {
+    appId: string;
+    userName: string;
+    arn: string;
+    clientId?: string;
+    tags: Record<string, string>;
+  }[],
   policy: RotationPolicy,
   now: Date,
   options: Omit<DueOptions, 'staged'> & {
@@ -79,6 +85,7 @@ export function planDueApps(
       appId: user.appId,
       userName: user.userName,
       userArn: user.arn,
+      ...(user.clientId ? { clientId: user.clientId } : {}),
       tags: user.tags,
       ...(staged(user.appId) ? { staged: true } : {}),
     }))

@@ -8,8 +8,6 @@ export interface ReconcileInput {
   /** Kio entries without an app id (`ParsedApps.unidentified`): while any, an unmentioned app is kept. */
   unidentified?: number;
   users: readonly ServiceUser[];
-  /** The boundary every service user must carry. */
-  boundaryArn: string;
   maxDeletions: number;
   /** A manual run naming apps touches only those. */
   onlyApps?: readonly string[];
@@ -18,6 +16,13 @@ export interface ReconcileInput {
 export interface ServiceUserRef {
   appId: string;
   userName: string;
+  /** The app's client, in a store that has clients. */
+  clientId?: string;
+}
+
+/** A user of an active app that the store found something wrong with, and what (`ServiceUser.repairs`). */
+export interface RepairRef extends ServiceUserRef {
+  repairs: string[];
 }
 
 export interface ReconcilePlan {
@@ -30,8 +35,8 @@ export interface ReconcilePlan {
   delete: ServiceUserRef[];
   /** Set when more users would be deleted than the cap allows: then nothing is deleted. */
   deletionsBlocked?: { wanted: number; cap: number };
-  /** Users that exist for an active app but carry the wrong (or no) permissions boundary. */
-  repairBoundary: ServiceUserRef[];
+  /** Users of active apps the store needs to repair (a missing boundary, group or app client). */
+  repair: RepairRef[];
   /** Users under Mint's path without a valid `mint:app-id` tag (missing, or not an app id): left alone and reported. */
   unmanaged: string[];
   /** Users whose app an invalid or repeated Kio entry names: kept, with their credentials, and not rotated. */
@@ -54,7 +59,7 @@ export function planReconcile(input: ReconcileInput): ReconcilePlan {
 
   const create: string[] = [];
   const existing: ServiceUserRef[] = [];
-  const repairBoundary: ServiceUserRef[] = [];
+  const repair: RepairRef[] = [];
   for (const appId of [...active].sort()) {
     if (inScope && !inScope.has(appId)) continue;
     const user = usersByApp.get(appId);
@@ -62,9 +67,9 @@ export function planReconcile(input: ReconcileInput): ReconcilePlan {
       create.push(appId);
       continue;
     }
-    const ref = { appId, userName: user.userName };
+    const ref = refOf(appId, user);
     existing.push(ref);
-    if (user.boundaryArn !== input.boundaryArn) repairBoundary.push(ref);
+    if (user.repairs && user.repairs.length > 0) repair.push({ ...ref, repairs: user.repairs });
   }
 
   // Deletion needs positive evidence: an id Kio mentions in any doubtful form keeps its user.
@@ -77,20 +82,23 @@ export function planReconcile(input: ReconcileInput): ReconcilePlan {
     if (inScope && !inScope.has(appId)) continue;
     // An entry without a usable id could be this app's: not being mentioned is then no evidence.
     const unmentioned = !listed.has(appId);
-    if (heldIds.has(appId) || (unmentioned && (input.unidentified ?? 0) > 0))
-      held.push({ appId, userName: user.userName });
-    else doomed.push({ appId, userName: user.userName });
+    if (heldIds.has(appId) || (unmentioned && (input.unidentified ?? 0) > 0)) held.push(refOf(appId, user));
+    else doomed.push(refOf(appId, user));
   }
   if (doomed.length > input.maxDeletions) {
     return {
       create,
       delete: [],
       deletionsBlocked: { wanted: doomed.length, cap: input.maxDeletions },
-      repairBoundary,
+      repair,
       unmanaged,
       held,
       existing,
     };
   }
-  return { create, delete: doomed, repairBoundary, unmanaged, held, existing };
+  return { create, delete: doomed, repair, unmanaged, held, existing };
+}
+
+function refOf(appId: string, user: ServiceUser): ServiceUserRef {
+  return { appId, userName: user.userName, ...(user.clientId ? { clientId: user.clientId } : {}) };
 }

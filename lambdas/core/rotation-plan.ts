@@ -9,6 +9,8 @@ import type { DueWork } from './due';
  */
 export interface PendingRotation {
   document: CredentialsDocument;
+  /** The store's id of the document's secret, when the document does not name it (`stagedKeyId`). */
+  keyId?: string;
   newPassword: boolean;
   newKey: boolean;
   /** The key that becomes "previous" once `document` is published ('' for none). */
@@ -19,10 +21,15 @@ export interface PendingRotation {
 }
 
 export interface RotationFacts {
-  /** Access key ids the user has in IAM right now. */
+  /** Ids of the client secrets (IAM: access keys) the app has in the store right now. */
   keyIds: readonly string[];
-  /** The client_id of the published credentials.json, when it exists and parses. */
+  /** The key id of the published credentials.json, when it exists and parses. */
   publishedKeyId?: string;
+  /**
+   * The store refuses to delete a client's last secret (Cognito): an orphan that is the only secret
+   * left is deleted after the new secret is published instead of before.
+   */
+  keepOneKey?: boolean;
   /** The key the tags say is still in its grace period. */
   previousKeyId?: string;
   pending?: PendingRotation;
@@ -50,17 +57,24 @@ export type RotationPlan =
       nextPreviousKeyId: string;
     };
 
+/** The key a staged rotation publishes: its own id, or (IAM) the access key id the document names. */
+export function stagedKeyId(pending: PendingRotation): string {
+  return pending.keyId ?? pending.document.client_id;
+}
+
 export function planRotation(facts: RotationFacts): RotationPlan {
+  const pendingKeyId = facts.pending ? stagedKeyId(facts.pending) : undefined;
   const known = new Set(
-    [facts.publishedKeyId, facts.previousKeyId, facts.pending?.document.client_id].filter(
-      (id): id is string => Boolean(id),
-    ),
+    [facts.publishedKeyId, facts.previousKeyId, pendingKeyId].filter((id): id is string => Boolean(id)),
   );
-  const deleteOrphans = facts.keyIds.filter((id) => !known.has(id));
+  const orphans = facts.keyIds.filter((id) => !known.has(id));
   const remaining = facts.keyIds.filter((id) => known.has(id));
+  // A store that keeps one secret: the last orphan waits for the new secret, then goes with the retired.
+  const keptOrphan = facts.keepOneKey && remaining.length === 0 ? orphans.at(-1) : undefined;
+  const deleteOrphans = orphans.filter((id) => id !== keptOrphan);
   const present = (id: string | undefined): id is string => id !== undefined && remaining.includes(id);
 
-  const pendingUsable = facts.pending !== undefined && present(facts.pending.document.client_id);
+  const pendingUsable = facts.pending !== undefined && present(pendingKeyId);
   if (facts.pending && pendingUsable) {
     return {
       kind: 'act',
@@ -83,7 +97,7 @@ export function planRotation(facts: RotationFacts): RotationPlan {
   const mayRetirePrevious = facts.work.retirePrevious || facts.revokePrevious;
 
   let retireBeforeCreate: string | undefined;
-  if (newKey && remaining.length >= 2) {
+  if (newKey && remaining.length + (keptOrphan ? 1 : 0) >= 2) {
     if (previous === undefined || !mayRetirePrevious) {
       return {
         kind: 'blocked',
@@ -96,7 +110,7 @@ export function planRotation(facts: RotationFacts): RotationPlan {
     retireBeforeCreate = previous;
   }
 
-  const retireAfterPublish: string[] = [];
+  const retireAfterPublish: string[] = keptOrphan ? [keptOrphan] : [];
   if (previous !== undefined && previous !== retireBeforeCreate && mayRetirePrevious) {
     retireAfterPublish.push(previous);
   }
@@ -146,6 +160,7 @@ const pendingRotationSchema = z.object({
   document: credentialsDocumentSchema,
   newPassword: z.boolean(),
   newKey: z.boolean(),
+  keyId: z.string().optional(),
   previousKeyId: z.string(),
   revokeAfterPublish: z.array(z.string()),
   stagedAt: z.string(),

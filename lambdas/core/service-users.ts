@@ -27,11 +27,17 @@ export const TAG = {
 
 export interface ServiceUser {
   userName: string;
+  /** The store's identifier of the user (IAM: its ARN, which the access key test expects). */
   arn: string;
-  path: string;
-  /** ARN of the permissions boundary the user carries, if any. */
-  boundaryArn?: string;
+  /** The app client holding the client credentials, in a store that has clients (Cognito). */
+  clientId?: string;
+  /** Marks Mint keeps on the user: IAM tags, or Cognito custom attributes under the same names. */
   tags: Record<string, string>;
+  /**
+   * What the store found wrong with the user and `repairServiceUser` puts right (IAM: a missing
+   * permissions boundary or group membership; Cognito: a missing app client). Absent when nothing is.
+   */
+  repairs?: string[];
 }
 
 /** The tag-derived rotation state of one user. Empty tag values mean "not set". */

@@ -5,6 +5,11 @@ import * as z from 'zod';
  * LimitExceeded, cycle after cycle, so Mint warns well before: at 90 %.
  */
 export const IAM_USERS_QUOTA = 5000;
+/**
+ * Cognito's app clients per user pool: 1,000 by default, adjustable to 10,000 (Cognito quotas page).
+ * With the Cognito store each app has one client, so this is the number of apps one pool can hold.
+ */
+export const COGNITO_APP_CLIENTS_QUOTA = 1000;
 export const USER_QUOTA_WARNING = 0.9;
 
 export const userQuotaSchema = z.object({
@@ -13,13 +18,15 @@ export const userQuotaSchema = z.object({
   quota: z.number().int().positive(),
   percent: z.number().nonnegative(),
   state: z.enum(['ok', 'warning', 'full']),
+  /** The quota, when it is not IAM's users per account (the Cognito store counts app clients). */
+  resource: z.literal('app clients per user pool').optional(),
 });
 export type UserQuota = z.infer<typeof userQuotaSchema>;
 
-export function userQuota(users: number, quota: number): UserQuota {
+export function userQuota(users: number, quota: number, resource?: UserQuota['resource']): UserQuota {
   const percent = Math.floor((users / quota) * 1000) / 10;
   const state = users >= quota ? 'full' : users >= Math.ceil(quota * USER_QUOTA_WARNING) ? 'warning' : 'ok';
-  return { users, quota, percent, state };
+  return { users, quota, percent, state, ...(resource ? { resource } : {}) };
 }
 
 /**
@@ -34,23 +41,31 @@ export function quotaNeedsLooking(accountUsers: number): boolean {
 const n = (value: number) => value.toLocaleString('en-US');
 
 /** The quota by name, as the README and AWS's quota page call it. */
-export function quotaName(quota: Pick<UserQuota, 'quota'>): string {
-  return `IAM users per account (${n(quota.quota)})`;
+export function quotaName(quota: Pick<UserQuota, 'quota' | 'resource'>): string {
+  return quota.resource
+    ? `Cognito app clients per user pool (${n(quota.quota)} by default)`
+    : `IAM users per account (${n(quota.quota)})`;
 }
 
-const WHAT_TO_DO =
-  'Remove unused IAM users in this account, or request a quota increase (Service Quotas, IAM, "Users per account").';
+function whatToDo(quota: Pick<UserQuota, 'resource'>): string {
+  return quota.resource
+    ? 'Request a quota increase (Service Quotas, Amazon Cognito User Pools, "App clients per user pool", up to 10,000), or split the apps over two Mint stacks with a pool each.'
+    : 'Remove unused IAM users in this account, or request a quota increase (Service Quotas, IAM, "Users per account").';
+}
 
 /** A line for logs, `mint status` and `mint plan`; undefined while the account is well below the quota. */
 export function describeUserQuota(quota: UserQuota): string | undefined {
   if (quota.state === 'ok') return undefined;
-  const usage = `${n(quota.users)} of ${n(quota.quota)} users (${quota.percent} %)`;
+  const what = quota.resource ? 'app clients' : 'users';
+  const usage = `${n(quota.users)} of ${n(quota.quota)} ${what} (${quota.percent} %)`;
+  const store = quota.resource ? 'Cognito' : 'IAM';
   return quota.state === 'full'
-    ? `${quotaName(quota)} reached: ${usage}; IAM refuses every new app's user. ${WHAT_TO_DO}`
-    : `${quotaName(quota)} nearly reached: ${usage}; at the quota new apps get no user. ${WHAT_TO_DO}`;
+    ? `${quotaName(quota)} reached: ${usage}; ${store} refuses every new app's ${quota.resource ? 'client' : 'user'}. ${whatToDo(quota)}`
+    : `${quotaName(quota)} nearly reached: ${usage}; at the quota new apps get no ${quota.resource ? 'client' : 'user'}. ${whatToDo(quota)}`;
 }
 
 /** Why CreateUser failed with LimitExceeded, naming the quota and what to do. */
 export function quotaReachedMessage(quota: UserQuota, upstream: string): string {
-  return `${quotaName(quota)} reached (IAM: LimitExceeded: ${upstream}). ${WHAT_TO_DO}`;
+  const store = quota.resource ? 'Cognito' : 'IAM';
+  return `${quotaName(quota)} reached (${store}: LimitExceeded: ${upstream}). ${whatToDo(quota)}`;
 }

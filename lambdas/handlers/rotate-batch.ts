@@ -1,4 +1,4 @@
-import { rotationPolicy } from '../contracts/settings';
+import { identityWriteRate, rotationPolicy } from '../contracts/settings';
 import { type RotateBatchOutput, rotateBatchInputSchema } from '../contracts/steps';
 import { rotateBatch } from '../services/rotate-batch';
 import { parseEvent } from './events';
@@ -6,7 +6,14 @@ import { lambdaEntry, ports, type Step, type StepRuntime } from './runtime';
 
 export type RotateBatchRuntime = StepRuntime<
   'rotateBatch',
-  'identity' | 'bucket' | 'cycles' | 'testAccessKey' | 'generatePassword' | 'now' | 'paceIdentityWrites'
+  | 'identity'
+  | 'bucket'
+  | 'cycles'
+  | 'testClientSecret'
+  | 'testSignIn'
+  | 'generatePassword'
+  | 'now'
+  | 'paceIdentityWrites'
 >;
 
 /** RotateBatch and RetryBatch: rotates the due apps of one batch. */
@@ -14,9 +21,9 @@ export const rotateBatchStep =
   (runtime: RotateBatchRuntime): Step<RotateBatchOutput> =>
   async (event) => {
     const input = parseEvent(rotateBatchInputSchema, event, 'RotateBatch');
-    const { iamWritesPerSecond, mapConcurrency } = runtime.settings;
+    const rate = identityWriteRate(runtime.settings) ?? runtime.settings.iamWritesPerSecond;
     // The Map runs this many batches at once, one Lambda each: this one paces to its share.
-    runtime.paceIdentityWrites(iamWritesPerSecond / (input.batch.concurrency ?? mapConcurrency));
+    runtime.paceIdentityWrites(rate / (input.batch.concurrency ?? runtime.settings.mapConcurrency));
     return rotateBatch(runtime, { ...input, policy: rotationPolicy(runtime.settings) });
   };
 
@@ -27,7 +34,7 @@ export const handler = lambdaEntry(
     bucket: ports.bucket(settings, clients),
     identity: ports.identity(settings, clients),
     cycles: ports.cycles(clients),
-    ...ports.rotation(clients),
+    ...ports.rotation(settings, clients),
     paceIdentityWrites: clients.paceIdentityWrites,
   }),
   rotateBatchStep,

@@ -4,7 +4,7 @@ import type { BucketStore } from '../adapters/object-store';
 import { logger, metrics } from '../adapters/telemetry';
 import { appsSnapshotSchema } from '../contracts/documents';
 import { cycleKeys, OWNERS_KEY, stagedAppId } from '../contracts/keys';
-import { rotationPolicy, type SettingValues } from '../contracts/settings';
+import { creationWrites, identityWriteRate, rotationPolicy, type SettingValues } from '../contracts/settings';
 import type { CycleRef, ReconcileOutput } from '../contracts/steps';
 import { buildStatusDocument } from '../core/app-status';
 import type { ParsedApps } from '../core/apps';
@@ -25,7 +25,9 @@ export interface ReconcileCyclePorts {
   now(): Date;
   settings: Pick<
     SettingValues,
-    | 'boundaryArn'
+    | 'identityStore'
+    | 'serviceUserGroup'
+    | 'cognitoWritesPerSecond'
     | 'maxDeletionsPerCycle'
     | 'batchSize'
     | 'passwordMaxAgeHours'
@@ -57,12 +59,11 @@ export async function reconcileCycle(
   const owners = await readOwnerMapping(runtime.bucket);
   const result = await reconcileServiceUsers(runtime, {
     kio,
-    boundaryArn: settings.boundaryArn ?? '',
     maxDeletions: settings.maxDeletionsPerCycle,
     onlyApps: cycle.options.apps,
     dryRun: cycle.options.dryRun,
     newUserTags: newUserReaderTags(owners, kio.apps),
-    maxCreations: creationBudget(settings.iamWritesPerSecond),
+    maxCreations: creationBudget(storeWriteRate(settings), creationWrites(settings)),
     skipCreating: previous?.failedApps,
   });
   // Again only while it gets somewhere: an invocation that created nobody ends the loop, so refusals
@@ -92,7 +93,7 @@ export async function reconcileCycle(
     users: result.users,
     owners,
     dryRun: cycle.options.dryRun,
-    maxChanges: grantBudget(settings.iamWritesPerSecond),
+    maxChanges: grantBudget(storeWriteRate(settings)),
   });
   const { users } = grants;
   if (grants.deferred) {
@@ -217,8 +218,12 @@ export async function reconcileCycle(
  */
 export const CREATION_SECONDS_PER_INVOCATION = 300;
 
-export function creationBudget(iamWritesPerSecond: number): number {
-  return Math.max(1, Math.floor(iamWritesPerSecond * CREATION_SECONDS_PER_INVOCATION));
+export function creationBudget(writesPerSecond: number, writesPerCreation = 1): number {
+  return Math.max(1, Math.floor((writesPerSecond * CREATION_SECONDS_PER_INVOCATION) / writesPerCreation));
+}
+
+function storeWriteRate(settings: ReconcileCyclePorts['settings']): number {
+  return identityWriteRate(settings) ?? settings.iamWritesPerSecond;
 }
 
 /**
@@ -227,8 +232,8 @@ export function creationBudget(iamWritesPerSecond: number): number {
  */
 export const GRANT_SECONDS_PER_INVOCATION = 150;
 
-export function grantBudget(iamWritesPerSecond: number): number {
-  return Math.max(1, Math.floor(iamWritesPerSecond * GRANT_SECONDS_PER_INVOCATION));
+export function grantBudget(writesPerSecond: number): number {
+  return Math.max(1, Math.floor(writesPerSecond * GRANT_SECONDS_PER_INVOCATION));
 }
 
 /** At most 1,000 ids travel in the state (their size stays far below 256 KB); beyond, all are retried. */

@@ -10,7 +10,6 @@ import { quotaReachedMessage, type UserQuota, userQuota } from '../core/user-quo
 
 export interface ReconcileRequest {
   kio: ParsedApps;
-  boundaryArn: string;
   maxDeletions: number;
   onlyApps?: readonly string[];
   dryRun: boolean;
@@ -58,13 +57,12 @@ export async function reconcileServiceUsers(
   const existing = await ports.identity.listServiceUsers();
   assertBelievable(request.kio, existing.length);
   const usage = await ports.identity.accountUsage();
-  const quota = userQuota(usage.users, usage.quota);
+  const quota = userQuota(usage.users, usage.quota, usage.resource);
   const plan = planReconcile({
     apps: request.kio.apps,
     held: request.kio.held,
     unidentified: request.kio.unidentified ?? 0,
     users: existing,
-    boundaryArn: request.boundaryArn,
     maxDeletions: request.maxDeletions,
     onlyApps: request.onlyApps,
   });
@@ -133,9 +131,11 @@ export async function reconcileServiceUsers(
       result.created.push(appId);
     });
   }
-  for (const ref of plan.repairBoundary) {
-    await attempt(ref.appId, 'set-permissions-boundary', async () => {
-      await ports.identity.setPermissionsBoundary(ref.userName);
+  for (const ref of plan.repair) {
+    await attempt(ref.appId, 'repair-user', async () => {
+      const user = managed.get(ref.appId);
+      if (!user) return;
+      await ports.identity.repairServiceUser(user);
       result.repaired.push(ref.appId);
     });
   }
@@ -146,7 +146,7 @@ export async function reconcileServiceUsers(
       const key = removedAppCredentialsKey(ref.appId);
       await ports.bucket.deleteEveryVersion(key);
       await ports.bucket.deleteEveryVersion(cycleKeys.pending(ref.appId));
-      await ports.identity.deleteServiceUser(ref.userName);
+      await ports.identity.deleteServiceUser(ref);
       managed.delete(ref.appId);
       result.deleted.push(ref.appId);
     });

@@ -18,7 +18,6 @@ export interface RetryServiceUsersRequest {
   /** False when the cycle's Kio snapshot is too old to delete anything on (a late redrive). */
   deletions: boolean;
   ownersFailed: boolean;
-  boundaryArn: string;
   maxDeletions: number;
 }
 
@@ -34,7 +33,6 @@ export async function retryServiceUsers(
   const owners = await readOwnerMapping(ports.bucket);
   const result = await reconcileServiceUsers(ports, {
     kio: request.kio,
-    boundaryArn: request.boundaryArn,
     maxDeletions: request.maxDeletions,
     ...(request.failedApps ? { onlyApps: request.failedApps } : {}),
     dryRun: false,
@@ -73,7 +71,6 @@ export async function retryFailedServiceUsers(
     ...(failedAppsTruncated ? {} : { failedApps }),
     deletions,
     ownersFailed,
-    boundaryArn: runtime.settings.boundaryArn ?? '',
     maxDeletions: runtime.settings.maxDeletionsPerCycle,
   });
   for (const failure of failures) logger.error('service user still not reconciled', failure);

@@ -1,4 +1,4 @@
-import type { IdentityStore, NewAccessKey } from '../adapters/identity-store';
+import type { CredentialHolder, IdentityStore, NewClientSecret } from '../adapters/identity-store';
 import type { BucketStore } from '../adapters/object-store';
 import type { AppOutcome } from '../contracts/steps';
 import {
@@ -12,14 +12,20 @@ import { type DueApp, dueWork, type RotationPolicy } from '../core/due';
 import { describeError } from '../core/errors';
 import { READERS_TAG } from '../core/owners';
 import type { PasswordPolicy } from '../core/password';
-import { type PendingRotation, planRotation, type StageLease } from '../core/rotation-plan';
+import { type PendingRotation, planRotation, type StageLease, stagedKeyId } from '../core/rotation-plan';
 import { failureTags, readMarks, TAG } from '../core/service-users';
 import { takeLease } from './rotation-lease';
 
 export interface RotationPorts {
   identity: IdentityStore;
   bucket: BucketStore;
-  testAccessKey(key: NewAccessKey, expectedArn: string): Promise<void>;
+  /** Proves a new client secret works before anything is published (IAM: STS; Cognito: a token). */
+  testClientSecret(secret: NewClientSecret, app: DueApp): Promise<void>;
+  /**
+   * Proves the user signs in with the published password and secret, once the password is set (Cognito:
+   * the user-password flow with the secret's hash). IAM offers no API that checks a console password.
+   */
+  testSignIn(document: CredentialsDocument, app: DueApp): Promise<void>;
   generatePassword(policy: PasswordPolicy): string;
   now(): Date;
 }
@@ -114,11 +120,15 @@ async function attemptRotation(
   // What the stage holds; written back without the lease if this attempt fails, so the retry pass or
   // the next cycle takes over at once (only a killed process leaves a lease to expire).
   let staged = lease.staged;
+  const holder: CredentialHolder = {
+    userName: app.userName,
+    ...(app.clientId ? { clientId: app.clientId } : {}),
+  };
   try {
     step = 'read-state';
     // Read while holding the lease: nobody else changes them now.
     const [keyIds, publishedObject] = await Promise.all([
-      ports.identity.listAccessKeys(app.userName),
+      ports.identity.listClientSecrets(holder),
       ports.bucket.getTextWithEtag(credentialsKey(app.appId)),
     ]);
     // The tags come from the cycle's listing; if another execution published since, they are stale.
@@ -129,9 +139,12 @@ async function attemptRotation(
     const marks = readMarks(tags);
     const work = dueWork(marks, options.policy, now, options);
     const published = parsePublished(publishedObject?.text);
+    // The document names its key (IAM), or Mint's own mark says which secret it published (Cognito).
+    const publishedKeyId = published && (ports.identity.keyIdOf(published) ?? tags[TAG.keyId] ?? undefined);
     const plan = planRotation({
       keyIds,
-      publishedKeyId: published?.client_id,
+      publishedKeyId: publishedKeyId || undefined,
+      keepOneKey: ports.identity.keepsOneSecret,
       previousKeyId: marks.previousKeyId,
       pending: lease.staged,
       work,
@@ -139,7 +152,7 @@ async function attemptRotation(
     });
 
     step = 'delete-orphan-keys';
-    for (const id of plan.deleteOrphans) await ports.identity.deleteAccessKey(app.userName, id);
+    for (const id of plan.deleteOrphans) await ports.identity.deleteClientSecret(holder, id);
     if (plan.deleteOrphans.length > 0) outcome.orphanKeysDeleted = plan.deleteOrphans;
     if (plan.kind === 'blocked') {
       step = 'release';
@@ -154,23 +167,28 @@ async function attemptRotation(
     if (!pending && (plan.newPassword || plan.newKey)) {
       if (plan.retireBeforeCreate) {
         step = 'retire-previous-key';
-        await ports.identity.deleteAccessKey(app.userName, plan.retireBeforeCreate);
+        await ports.identity.deleteClientSecret(holder, plan.retireBeforeCreate);
       }
       step = 'generate';
       const password = plan.newPassword
         ? ports.generatePassword(await ports.identity.passwordPolicy())
         : (published?.application_password ?? '');
       step = 'create-access-key';
-      const key = plan.newKey
-        ? await ports.identity.createAccessKey(app.userName)
-        : { accessKeyId: published?.client_id ?? '', secretAccessKey: published?.client_secret ?? '' };
+      const key: NewClientSecret = plan.newKey
+        ? await ports.identity.addClientSecret(holder)
+        : {
+            keyId: publishedKeyId ?? '',
+            clientId: published?.client_id ?? '',
+            clientSecret: published?.client_secret ?? '',
+          };
       pending = {
         document: {
           application_username: app.userName,
           application_password: password,
-          client_id: key.accessKeyId,
-          client_secret: key.secretAccessKey,
+          client_id: key.clientId,
+          client_secret: key.clientSecret,
         },
+        ...(key.keyId !== key.clientId ? { keyId: key.keyId } : {}),
         newPassword: plan.newPassword,
         newKey: plan.newKey,
         previousKeyId: plan.nextPreviousKeyId,
@@ -192,11 +210,12 @@ async function attemptRotation(
     if (pending) {
       const { document } = pending;
       // The key first: a key that does not work must not cost the app its published password.
+      const keyId = stagedKeyId(pending);
       if (pending.newKey) {
         step = 'test-access-key';
-        await ports.testAccessKey(
-          { accessKeyId: document.client_id, secretAccessKey: document.client_secret },
-          app.userArn,
+        await ports.testClientSecret(
+          { keyId, clientId: document.client_id, clientSecret: document.client_secret },
+          app,
         );
       }
       if (pending.newPassword) {
@@ -205,6 +224,8 @@ async function attemptRotation(
           firstTime: marks.passwordRotatedAt === undefined,
         });
       }
+      step = 'test-sign-in';
+      await ports.testSignIn(document, app);
       step = 'publish';
       // The new version carries the app's reader accounts: without the tag, nobody outside could read it.
       outcome.credentialsVersionId = await publishWithRetries(() =>
@@ -214,12 +235,12 @@ async function attemptRotation(
       );
       outcome.status = 'rotated';
       outcome.passwordChanged = pending.newPassword;
-      if (pending.newKey) outcome.newAccessKeyId = document.client_id;
+      if (pending.newKey) outcome.newAccessKeyId = keyId;
     }
 
     const retire = plan.retireAfterPublish;
     step = 'retire-previous-key';
-    for (const id of retire) await ports.identity.deleteAccessKey(app.userName, id);
+    for (const id of retire) await ports.identity.deleteClientSecret(holder, id);
     if (retire.length > 0) {
       outcome.retiredKeyIds = retire;
       if (outcome.status === 'unchanged') outcome.status = 'retired';
@@ -230,6 +251,9 @@ async function attemptRotation(
     const record: Record<string, string> = { [TAG.previousKeyId]: plan.nextPreviousKeyId };
     if (pending?.newPassword) record[TAG.passwordRotatedAt] = stamp;
     if (pending?.newKey) record[TAG.keyRotatedAt] = stamp;
+    // Which secret is published, for a store whose documents do not say (IAM's name their key).
+    if (pending && ports.identity.keyIdOf(pending.document) === undefined)
+      record[TAG.keyId] = stagedKeyId(pending);
     // Earlier versions marked a rotation in progress on the user; the stage says it now.
     if (marks.rotationStartedAt) record[TAG.rotationStartedAt] = '';
     if (marks.consecutiveFailures > 0) record[TAG.failures] = '0';

@@ -1,3 +1,4 @@
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import * as IAM from '@aws-sdk/client-iam';
 import * as S3 from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -5,6 +6,7 @@ import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { currentTask } from '../task-context';
+import { CognitoPools } from './cognito-pools';
 import { registerAttachments } from './iam-attachments';
 import { registerCredentials } from './iam-credentials';
 import { type FakeUser, IamUsers } from './iam-users';
@@ -49,6 +51,8 @@ export class FakeAws {
   private readonly iamUsers = new IamUsers(this.account);
   private readonly s3Objects = new S3Objects();
   readonly users: Map<string, FakeUser> = this.iamUsers.users;
+  /** IAM groups that exist in the account (AddUserToGroup refuses any other). */
+  readonly iamGroups: Set<string> = this.iamUsers.groups;
   readonly objects: Map<string, ObjectVersion[]> = this.s3Objects.objects;
   /** When each key's current version was written (for ListObjectsV2's LastModified). */
   readonly modified: Map<string, Date> = this.s3Objects.modified;
@@ -62,6 +66,7 @@ export class FakeAws {
   sts: AwsClientStub<STSClient>;
   sfn: AwsClientStub<SFNClient>;
   secrets: AwsClientStub<SecretsManagerClient>;
+  cognito: AwsClientStub<CognitoIdentityProviderClient>;
   /** Secrets Manager's secrets, by name: the Kio token. */
   secretValues = new Map<string, string>();
   /**
@@ -73,6 +78,8 @@ export class FakeAws {
   executionsPageSize = 1000;
   /** Every secret value ever handed out: what the leak test searches for. */
   readonly secretsIssued: string[] = [];
+  /** Cognito user pools (`addPool` makes one as Mint's stack would). */
+  readonly cognitoPools = new CognitoPools('eu-central-1', this.secretsIssued);
   /** Latency, rate limits and key propagation: only with a clock. */
   private readonly throttling?: Throttling;
 
@@ -84,6 +91,7 @@ export class FakeAws {
     this.sts = mockClient(STSClient);
     this.sfn = mockClient(SFNClient);
     this.secrets = mockClient(SecretsManagerClient);
+    this.cognito = mockClient(CognitoIdentityProviderClient);
     this.install();
   }
 
@@ -112,7 +120,7 @@ export class FakeAws {
   }
 
   restore(): void {
-    for (const stub of [this.iam, this.s3, this.sts, this.sfn, this.secrets]) stub.restore();
+    for (const stub of [this.iam, this.s3, this.sts, this.sfn, this.secrets, this.cognito]) stub.restore();
   }
 
   private kill?: KillRule;
@@ -150,6 +158,28 @@ export class FakeAws {
   object(key: string): string | undefined {
     return this.s3Objects.object(key);
   }
+
+  /**
+   * The pools' token endpoint (`POST …/oauth2/token`, client_credentials with HTTP Basic), as a `fetch`
+   * the Cognito store's secret test can be given: answers as Cognito documents, counted in `calls`.
+   */
+  readonly tokenEndpointFetch: typeof fetch = async (_url, init) => {
+    this.calls.push('OAuth2Token');
+    const [id = '', secret = ''] = Buffer.from(
+      new Headers(init?.headers).get('authorization')?.replace(/^Basic /, '') ?? '',
+      'base64',
+    )
+      .toString()
+      .split(':')
+      .map((part) => decodeURIComponent(part.replace(/\+/g, ' ')));
+    const form = new URLSearchParams(String(init?.body ?? ''));
+    if (form.get('grant_type') !== 'client_credentials')
+      return Response.json({ error: 'unsupported_grant_type' }, { status: 400 });
+    const answer = this.cognitoPools.issueToken(id, secret, form.get('scope') ?? undefined);
+    return 'error' in answer
+      ? Response.json({ error: answer.error }, { status: answer.status })
+      : Response.json(answer);
+  };
 
   addUser(userName: string, tags: Record<string, string>, path = '/mint/', boundary?: string): FakeUser {
     return this.iamUsers.add(userName, tags, path, boundary);
@@ -201,6 +231,7 @@ export class FakeAws {
       [this.sts, 'sts'],
       [this.sfn, 'sfn'],
       [this.secrets, 'secretsmanager'],
+      [this.cognito, 'cognito-idp'],
     ];
     const found = services.find(([candidate]) => candidate === stub);
     if (!found) throw new Error('a stub FakeAws does not know');
@@ -213,6 +244,7 @@ export class FakeAws {
     registerAttachments(iam, this.iamUsers);
     registerCredentials(iam, this.iamUsers, this.secretsIssued);
     this.s3Objects.register(this.on(this.s3 as unknown as AwsClientStub<never>));
+    this.cognitoPools.register(this.on(this.cognito as unknown as AwsClientStub<never>));
 
     // STS authenticates the key the client signs with: it works while IAM has that key and secret.
     this.on(this.sts as unknown as AwsClientStub<never>)(

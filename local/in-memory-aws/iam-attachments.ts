@@ -113,6 +113,14 @@ export function registerAttachments(on: Register, users: IamUsers): void {
       Marker,
     };
   });
+  on(IAM.AddUserToGroupCommand, 'AddUserToGroup', (input) => {
+    const user = users.user(input.UserName);
+    const group = String(input.GroupName);
+    if (!users.groups.has(group))
+      throw awsError('NoSuchEntityException', `The group with name ${group} cannot be found.`);
+    if (!user.groups.includes(group)) user.groups.push(group);
+    return {};
+  });
   on(IAM.RemoveUserFromGroupCommand, 'RemoveUserFromGroup', (input) => {
     const user = users.user(input.UserName);
     user.groups = user.groups.filter((group) => group !== input.GroupName);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import * as IAM from '@aws-sdk/client-iam';
 import type { IamUsers } from './iam-users';
 import { awsError, type Register } from './operations';
@@ -18,7 +19,8 @@ export function registerCredentials(on: Register, users: IamUsers, issued: strin
     keySeq++;
     const key = {
       id: `AKIAFAKE${String(keySeq).padStart(8, '0')}`,
-      secret: `secret-${keySeq}-${Math.random().toString(36).slice(2)}`,
+      // 40 characters, as IAM's secret access keys are.
+      secret: randomBytes(30).toString('base64'),
     };
     user.keys.push(key);
     issued.push(key.secret);

@@ -46,6 +46,8 @@ export class IamUsers {
   readonly users = new Map<string, FakeUser>();
   /** IAM's users-per-account quota: CreateUser fails with LimitExceeded once the account holds this many. */
   usersQuota = 5000;
+  /** Groups that exist in the account (AddUserToGroup refuses any other). */
+  readonly groups = new Set<string>();
 
   constructor(readonly account: string) {}
 
@@ -92,6 +94,7 @@ export class IamUsers {
             ? { PermissionsBoundaryArn: u.boundary, PermissionsBoundaryType: 'Policy' }
             : undefined,
           Tags: Object.entries(u.tags).map(([Key, Value]) => ({ Key, Value })),
+          GroupList: [...u.groups],
         })),
         IsTruncated: more,
         Marker: more ? String(start + max) : undefined,

@@ -4,7 +4,7 @@
  * `test/`) runs that AWS without the tier.
  */
 
-export type Service = 's3' | 'iam' | 'sts' | 'sfn' | 'secretsmanager' | 'cloudformation';
+export type Service = 's3' | 'iam' | 'sts' | 'sfn' | 'secretsmanager' | 'cloudformation' | 'cognito-idp';
 
 export interface SdkCall {
   service: Service;

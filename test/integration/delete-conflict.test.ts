@@ -81,7 +81,7 @@ describe('DeleteUser conflicts on moto', () => {
   it("deletes a user carrying everything but a group: Mint's identity store clears it first", async () => {
     const UserName = await newUser();
     for (const [what, hang] of Object.entries(hangers)) if (what !== 'group membership') await hang(UserName);
-    await store.deleteServiceUser(UserName);
+    await store.deleteServiceUser({ userName: UserName });
     await expect(iam.send(new IAM.GetUserCommand({ UserName }))).rejects.toMatchObject({
       name: 'NoSuchEntityException',
     });
@@ -91,7 +91,7 @@ describe('DeleteUser conflicts on moto', () => {
     const UserName = await newUser();
     await hangers['access keys']?.(UserName);
     await hangers['group membership']?.(UserName);
-    await expect(store.deleteServiceUser(UserName)).rejects.toMatchObject({
+    await expect(store.deleteServiceUser({ userName: UserName })).rejects.toMatchObject({
       name: 'Mint.UserNotDeleted',
       message: expect.stringContaining(`group(s) g-${UserName}`),
     });

@@ -358,7 +358,7 @@ describe('mint CLI', () => {
     const plan: CyclePlan = {
       createUsers: ['newapp'],
       deleteUsers: [{ appId: 'gone', userName: 'gone' }],
-      repairBoundaries: [],
+      repairUsers: [],
       unmanagedUsers: [],
       heldUsers: ['pierone'],
       due: [

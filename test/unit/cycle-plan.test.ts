@@ -22,7 +22,7 @@ describe('describeCyclePlan', () => {
       {
         create: ['newcomer'],
         delete: [{ appId: 'gone', userName: 'gone' }],
-        repairBoundary: [{ appId: 'drifted', userName: 'drifted' }],
+        repair: [{ appId: 'drifted', userName: 'drifted', repairs: ['permissions boundary'] }],
         unmanaged: ['someone-else'],
         held: [],
         existing: [],
@@ -42,7 +42,7 @@ describe('describeCyclePlan', () => {
     expect(plan).toEqual({
       createUsers: ['newcomer'],
       deleteUsers: [{ appId: 'gone', userName: 'gone' }],
-      repairBoundaries: ['drifted'],
+      repairUsers: ['drifted'],
       unmanagedUsers: ['someone-else'],
       heldUsers: [],
       due: [
@@ -55,7 +55,7 @@ describe('describeCyclePlan', () => {
   });
 
   it('lists the reader accounts that would change, the apps nobody could read, and an unusable mapping', () => {
-    const empty = { create: [], delete: [], repairBoundary: [], unmanaged: [], held: [], existing: [] };
+    const empty = { create: [], delete: [], repair: [], unmanaged: [], held: [], existing: [] };
     const changes = [{ appId: 'orders', from: ['222222222222'], to: ['333333333333'] }];
     const plan = describeCyclePlan(empty, [], policy, now, {
       force: false,
@@ -76,7 +76,7 @@ describe('describeCyclePlan', () => {
       {
         create: [],
         delete: [],
-        repairBoundary: [],
+        repair: [],
         unmanaged: [],
         held: [],
         existing: [],

@@ -44,9 +44,11 @@ describe('IamIdentityStore', () => {
 
   it('surfaces LimitExceeded on a third access key', async () => {
     aws.addUser('orders', {});
-    await store.createAccessKey('orders');
-    await store.createAccessKey('orders');
-    await expect(store.createAccessKey('orders')).rejects.toMatchObject({ name: 'LimitExceededException' });
+    await store.addClientSecret({ userName: 'orders' });
+    await store.addClientSecret({ userName: 'orders' });
+    await expect(store.addClientSecret({ userName: 'orders' })).rejects.toMatchObject({
+      name: 'LimitExceededException',
+    });
   });
 
   it('sets a first password with one write, and still updates one that exists when told first time', async () => {
@@ -65,9 +67,9 @@ describe('IamIdentityStore', () => {
 
   it('deletes keys and login profile before the user, and tolerates pieces already gone', async () => {
     aws.addUser('orders', {});
-    await store.createAccessKey('orders');
+    await store.addClientSecret({ userName: 'orders' });
     await store.setPassword('orders', 'pw-1'); // NoSuchEntity on update → create
-    await store.deleteServiceUser('orders');
+    await store.deleteServiceUser({ userName: 'orders' });
     expect(aws.users.has('orders')).toBe(false);
     expect(aws.calls).toEqual(
       expect.arrayContaining([
@@ -78,8 +80,8 @@ describe('IamIdentityStore', () => {
         'DeleteUser',
       ]),
     );
-    await expect(store.deleteServiceUser('orders')).resolves.toBeUndefined();
-    await expect(store.listAccessKeys('orders')).resolves.toEqual([]);
+    await expect(store.deleteServiceUser({ userName: 'orders' })).resolves.toBeUndefined();
+    await expect(store.listClientSecrets({ userName: 'orders' })).resolves.toEqual([]);
   });
 
   it("falls back to IAM's default password policy when the account has none, and caches it", async () => {
@@ -123,14 +125,14 @@ describe('IamIdentityStore', () => {
 
     it('costs no listing when nothing else hangs on the user', async () => {
       aws.addUser('orders', {});
-      await store.deleteServiceUser('orders');
+      await store.deleteServiceUser({ userName: 'orders' });
       expect(aws.calls).toEqual(['ListAccessKeys', 'DeleteLoginProfile', 'DeleteUser']);
     });
 
     it('removes every page of what IAM may hang on the user, then deletes it', async () => {
       hangEverything('orders');
-      await store.createAccessKey('orders');
-      await store.deleteServiceUser('orders');
+      await store.addClientSecret({ userName: 'orders' });
+      await store.deleteServiceUser({ userName: 'orders' });
       expect(aws.users.has('orders')).toBe(false);
       expect(aws.calls.filter((c) => c === 'ListUserPolicies')).toHaveLength(2);
       expect(aws.calls.filter((c) => c === 'DeleteUserPolicy')).toHaveLength(120);
@@ -150,7 +152,7 @@ describe('IamIdentityStore', () => {
     it('reports a group member as not deleted, naming the group and what to do, and never leaves a group', async () => {
       const user = hangEverything('orders');
       user.groups.push('Admins');
-      await expect(store.deleteServiceUser('orders')).rejects.toMatchObject({
+      await expect(store.deleteServiceUser({ userName: 'orders' })).rejects.toMatchObject({
         name: 'Mint.UserNotDeleted',
         message: expect.stringMatching(/member of group\(s\) Admins.*remove-user-from-group/),
       });
@@ -171,7 +173,9 @@ describe('IamIdentityStore', () => {
         }),
         () => aws.calls.filter((c) => c === 'DeleteUser').length > 1,
       );
-      await expect(store.deleteServiceUser('orders')).rejects.toThrow(/still refuses.*something new/);
+      await expect(store.deleteServiceUser({ userName: 'orders' })).rejects.toThrow(
+        /still refuses.*something new/,
+      );
     });
   });
 });

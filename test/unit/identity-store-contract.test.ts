@@ -1,4 +1,6 @@
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { CognitoIdentityStore } from '../../lambdas/adapters/cognito-identity-store';
 import { IamIdentityStore } from '../../lambdas/adapters/iam-identity-store';
 import type { IdentityStore } from '../../lambdas/adapters/identity-store';
 import { InMemoryIdentityStore } from '../../lambdas/adapters/in-memory';
@@ -75,7 +77,7 @@ const identitySubjects: [string, () => IdentitySubject][] = [
           const found = store.user(name);
           return (
             found && {
-              keys: found.keys.map((key) => key.accessKeyId),
+              keys: found.keys.map((key) => key.keyId),
               password: found.password,
               tags: found.tags,
               boundaryArn: found.boundaryArn,
@@ -88,7 +90,7 @@ const identitySubjects: [string, () => IdentitySubject][] = [
   ],
 ];
 
-describe.each(identitySubjects)('IdentityStore contract: %s', (_name, make) => {
+describe.each(identitySubjects)('IAM identity store specifics: %s', (_name, make) => {
   let subject: IdentitySubject;
   let store: IdentityStore;
   beforeEach(() => {
@@ -102,10 +104,9 @@ describe.each(identitySubjects)('IdentityStore contract: %s', (_name, make) => {
     expect(user).toEqual({
       userName: 'orders',
       arn: 'arn:aws:iam::111111111111:user/mint/orders',
-      path: '/mint/',
-      boundaryArn: BOUNDARY,
       tags: { 'mint:readers': '222222222222', [TAG.appId]: 'orders' },
     });
+    expect(subject.inspect('orders')).toMatchObject({ boundaryArn: BOUNDARY });
     await expect(store.listServiceUsers()).resolves.toEqual([user]);
     await expect(store.createServiceUser('orders')).rejects.toMatchObject({
       name: 'EntityAlreadyExistsException',
@@ -133,30 +134,36 @@ describe.each(identitySubjects)('IdentityStore contract: %s', (_name, make) => {
 
   it('refuses a third access key with LimitExceededException, as IAM does', async () => {
     subject.addUser('orders', {});
-    const first = await store.createAccessKey('orders');
-    const second = await store.createAccessKey('orders');
-    expect(first.accessKeyId).not.toBe(second.accessKeyId);
-    expect(first.secretAccessKey).not.toBe(second.secretAccessKey);
-    await expect(store.createAccessKey('orders')).rejects.toMatchObject({ name: 'LimitExceededException' });
-    await expect(store.listAccessKeys('orders')).resolves.toEqual([first.accessKeyId, second.accessKeyId]);
-    await store.deleteAccessKey('orders', first.accessKeyId);
-    await store.deleteAccessKey('orders', first.accessKeyId);
-    await expect(store.listAccessKeys('orders')).resolves.toEqual([second.accessKeyId]);
+    const first = await store.addClientSecret({ userName: 'orders' });
+    const second = await store.addClientSecret({ userName: 'orders' });
+    expect(first.keyId).not.toBe(second.keyId);
+    expect(first.clientSecret).not.toBe(second.clientSecret);
+    await expect(store.addClientSecret({ userName: 'orders' })).rejects.toMatchObject({
+      name: 'LimitExceededException',
+    });
+    await expect(store.listClientSecrets({ userName: 'orders' })).resolves.toEqual([
+      first.keyId,
+      second.keyId,
+    ]);
+    await store.deleteClientSecret({ userName: 'orders' }, first.keyId);
+    await store.deleteClientSecret({ userName: 'orders' }, first.keyId);
+    await expect(store.listClientSecrets({ userName: 'orders' })).resolves.toEqual([second.keyId]);
   });
 
   it('refuses changes to a missing user with NoSuchEntityException, and tolerates reads and deletes', async () => {
     for (const call of [
-      () => store.createAccessKey('ghost'),
+      () => store.addClientSecret({ userName: 'ghost' }),
       () => store.setPassword('ghost', 'pw'),
       () => store.tagUser('ghost', { a: '1' }),
       () => store.userTags('ghost'),
-      () => store.setPermissionsBoundary('ghost'),
+      () =>
+        store.repairServiceUser({ userName: 'ghost', arn: '', tags: {}, repairs: ['permissions boundary'] }),
     ]) {
       await expect(call()).rejects.toMatchObject({ name: 'NoSuchEntityException' });
     }
-    await expect(store.listAccessKeys('ghost')).resolves.toEqual([]);
-    await expect(store.deleteAccessKey('ghost', 'AKIA0')).resolves.toBeUndefined();
-    await expect(store.deleteServiceUser('ghost')).resolves.toBeUndefined();
+    await expect(store.listClientSecrets({ userName: 'ghost' })).resolves.toEqual([]);
+    await expect(store.deleteClientSecret({ userName: 'ghost' }, 'AKIA0')).resolves.toBeUndefined();
+    await expect(store.deleteServiceUser({ userName: 'ghost' })).resolves.toBeUndefined();
   });
 
   it('sets a password (creating the login profile first time), merges tags and sets the boundary', async () => {
@@ -165,27 +172,31 @@ describe.each(identitySubjects)('IdentityStore contract: %s', (_name, make) => {
     await store.setPassword('orders', 'pw-2');
     await store.tagUser('orders', { [TAG.failures]: '1' });
     await store.tagUser('orders', { [TAG.failures]: '0', [TAG.previousKeyId]: '' });
-    await store.setPermissionsBoundary('orders');
-    await expect(store.userTags('orders')).resolves.toEqual({
+    await store.repairServiceUser({
+      userName: 'orders',
+      arn: '',
+      tags: {},
+      repairs: ['permissions boundary'],
+    });
+    await expect(store.userTags('orders')).resolves.toMatchObject({
       [TAG.appId]: 'orders',
       [TAG.failures]: '0',
-      [TAG.previousKeyId]: '',
     });
     expect(subject.inspect('orders')).toMatchObject({ password: 'pw-2', boundaryArn: BOUNDARY });
   });
 
   it('deletes a user with its keys and password', async () => {
     subject.addUser('orders', {});
-    await store.createAccessKey('orders');
+    await store.addClientSecret({ userName: 'orders' });
     await store.setPassword('orders', 'pw-1');
-    await store.deleteServiceUser('orders');
+    await store.deleteServiceUser({ userName: 'orders' });
     expect(subject.inspect('orders')).toBeUndefined();
   });
 
   it('reports a group member as not deleted and leaves it in its group', async () => {
     subject.addUser('orders', {});
     subject.addToGroup('orders', 'Admins');
-    await expect(store.deleteServiceUser('orders')).rejects.toMatchObject({
+    await expect(store.deleteServiceUser({ userName: 'orders' })).rejects.toMatchObject({
       name: 'Mint.UserNotDeleted',
       message: expect.stringMatching(/member of group\(s\) Admins/),
     });
@@ -194,5 +205,226 @@ describe.each(identitySubjects)('IdentityStore contract: %s', (_name, make) => {
 
   it("falls back to IAM's default password policy when the account has none", async () => {
     await expect(store.passwordPolicy()).resolves.toMatchObject({ minimumLength: 8 });
+  });
+});
+
+/** A store under the shared contract, with what only its own double can arrange or observe. */
+interface StoreSubject {
+  store: IdentityStore;
+  /** The password the store holds for the user (never a published value in a log: only compared). */
+  password(userName: string): string | undefined;
+  /** Breaks the user the way the store's `repairs` report (IAM: boundary gone; Cognito: client gone). */
+  breakUser(userName: string): void;
+  restore(): void;
+}
+
+const POOL = 'eu-central-1_MintPool1';
+
+const storeSubjects: [string, () => StoreSubject][] = [
+  [
+    'IamIdentityStore on FakeAws',
+    () => {
+      const aws = new FakeAws();
+      aws.iamGroups.add('mint-apps');
+      return {
+        store: new IamIdentityStore(new IAMClient({ region: 'eu-central-1' }), {
+          path: '/mint/',
+          boundaryArn: BOUNDARY,
+          group: 'mint-apps',
+        }),
+        password: (name) => aws.users.get(name)?.password,
+        breakUser: (name) => {
+          const user = aws.users.get(name);
+          if (user) user.boundary = undefined;
+        },
+        restore: () => aws.restore(),
+      };
+    },
+  ],
+  [
+    'CognitoIdentityStore on FakeAws',
+    () => {
+      const aws = new FakeAws();
+      const pool = aws.cognitoPools.addPool(POOL);
+      return {
+        store: new CognitoIdentityStore(new CognitoIdentityProviderClient({ region: 'eu-central-1' }), {
+          userPoolId: POOL,
+          scopes: ['mint/access'],
+        }),
+        password: (name) => pool.users.get(name)?.password,
+        breakUser: (name) => {
+          for (const [id, client] of pool.clients) if (client.name === name) pool.clients.delete(id);
+        },
+        restore: () => aws.restore(),
+      };
+    },
+  ],
+  [
+    'InMemoryIdentityStore',
+    () => {
+      const store = new InMemoryIdentityStore({ path: '/mint/', boundaryArn: BOUNDARY, group: 'mint-apps' });
+      return {
+        store,
+        password: (name) => store.user(name)?.password,
+        breakUser: (name) => {
+          const user = store.user(name);
+          if (user) user.boundaryArn = undefined;
+        },
+        restore: () => {},
+      };
+    },
+  ],
+  [
+    'InMemoryIdentityStore with client secrets',
+    () => {
+      const store = new InMemoryIdentityStore({ clientSecrets: true });
+      return {
+        store,
+        password: (name) => store.user(name)?.password,
+        breakUser: (name) => {
+          const user = store.user(name);
+          if (user) user.boundaryArn = undefined;
+        },
+        restore: () => {},
+      };
+    },
+  ],
+];
+
+/**
+ * What every identity store does for the services, whatever it is built on: the rotation protocol and
+ * reconciliation are written against this and nothing else.
+ */
+describe.each(storeSubjects)('IdentityStore contract: %s', (_name, make) => {
+  let subject: StoreSubject;
+  let store: IdentityStore;
+  beforeEach(() => {
+    subject = make();
+    store = subject.store;
+  });
+  afterEach(() => subject.restore());
+
+  const holderOf = async (appId: string) => {
+    const user = (await store.listServiceUsers()).find((u) => u.userName === appId);
+    if (!user) throw new Error(`${appId} is not listed`);
+    return { userName: user.userName, ...(user.clientId ? { clientId: user.clientId } : {}) };
+  };
+
+  it('creates one identity per app, listed with its app mark and tags, and never a second one', async () => {
+    const created = await store.createServiceUser('orders', { 'mint:readers': '222222222222' });
+    expect(created.tags).toEqual({ 'mint:readers': '222222222222', [TAG.appId]: 'orders' });
+    await store.createServiceUser('orders').catch(() => undefined);
+    const listed = await store.listServiceUsers();
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({ userName: 'orders', tags: created.tags });
+    expect(listed[0]?.repairs).toBeUndefined();
+    expect(listed[0]?.clientId).toBe(created.clientId);
+    const usage = await store.accountUsage();
+    expect(usage.users).toBeGreaterThanOrEqual(1);
+    expect(usage.quota).toBeGreaterThan(usage.users);
+  });
+
+  it('holds at most two client secrets, each with its own id and value, and lists ids only', async () => {
+    await store.createServiceUser('orders');
+    const holder = await holderOf('orders');
+    const issued: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const existing = await store.listClientSecrets(holder);
+      if (existing.length >= 2) {
+        await expect(store.addClientSecret(holder)).rejects.toMatchObject({ name: 'LimitExceededException' });
+        break;
+      }
+      const secret = await store.addClientSecret(holder);
+      expect(secret.clientSecret.length).toBeGreaterThanOrEqual(24);
+      expect(issued).not.toContain(secret.keyId);
+      issued.push(secret.keyId);
+      if (holder.clientId) expect(secret.clientId).toBe(holder.clientId);
+      else expect(secret.clientId).toBe(secret.keyId);
+    }
+    const ids = await store.listClientSecrets(holder);
+    expect(ids.length).toBe(2);
+    for (const id of issued) expect(ids).toContain(id);
+  });
+
+  it('deletes a secret by id, tolerates one already gone, and keeps the last one only where the store must', async () => {
+    await store.createServiceUser('orders');
+    const holder = await holderOf('orders');
+    const added = await store.addClientSecret(holder);
+    for (const id of (await store.listClientSecrets(holder)).filter((id) => id !== added.keyId))
+      await store.deleteClientSecret(holder, id);
+    await store.deleteClientSecret(holder, 'gone--1');
+    expect(await store.listClientSecrets(holder)).toEqual([added.keyId]);
+    if (store.keepsOneSecret) {
+      await expect(store.deleteClientSecret(holder, added.keyId)).rejects.toMatchObject({
+        name: 'InvalidParameterException',
+      });
+      expect(
+        store.keyIdOf({
+          application_username: 'orders',
+          application_password: 'x',
+          client_id: added.clientId,
+          client_secret: added.clientSecret,
+        }),
+      ).toBeUndefined();
+    } else {
+      await store.deleteClientSecret(holder, added.keyId);
+      expect(await store.listClientSecrets(holder)).toEqual([]);
+      expect(
+        store.keyIdOf({
+          application_username: 'orders',
+          application_password: 'x',
+          client_id: added.clientId,
+          client_secret: added.clientSecret,
+        }),
+      ).toBe(added.keyId);
+    }
+  });
+
+  it('sets the password, merges marks and clears a mark given an empty value', async () => {
+    await store.createServiceUser('orders');
+    await store.setPassword('orders', 'Pw-1-abcdefgh', { firstTime: true });
+    await store.setPassword('orders', 'Pw-2-abcdefgh');
+    expect(subject.password('orders')).toBe('Pw-2-abcdefgh');
+    await store.tagUser('orders', { [TAG.failures]: '1', [TAG.previousKeyId]: 'key-1' });
+    await store.tagUser('orders', { [TAG.failures]: '0', [TAG.previousKeyId]: '' });
+    const marks = await store.userTags('orders');
+    expect(marks).toMatchObject({ [TAG.appId]: 'orders', [TAG.failures]: '0' });
+    expect(marks[TAG.previousKeyId] ?? '').toBe('');
+    expect((await store.listServiceUsers())[0]?.tags[TAG.failures]).toBe('0');
+  });
+
+  it('reports what a user lacks and puts it right', async () => {
+    await store.createServiceUser('orders');
+    subject.breakUser('orders');
+    const [broken] = await store.listServiceUsers();
+    expect(broken?.repairs?.length).toBeGreaterThan(0);
+    if (broken) await store.repairServiceUser(broken);
+    const [repaired] = await store.listServiceUsers();
+    expect(repaired?.repairs).toBeUndefined();
+    const holder = await holderOf('orders');
+    await expect(store.addClientSecret(holder)).resolves.toMatchObject({ keyId: expect.any(String) });
+  });
+
+  it('deletes the identity with everything on it, and a missing one without error', async () => {
+    await store.createServiceUser('orders');
+    const holder = await holderOf('orders');
+    await store.addClientSecret(holder);
+    await store.setPassword('orders', 'Pw-1-abcdefgh');
+    await store.deleteServiceUser(holder);
+    await expect(store.listServiceUsers()).resolves.toEqual([]);
+    expect(subject.password('orders')).toBeUndefined();
+    await expect(store.deleteServiceUser(holder)).resolves.toBeUndefined();
+    await expect(store.listClientSecrets(holder)).resolves.toEqual([]);
+  });
+
+  it('refuses to change a user that does not exist', async () => {
+    await expect(store.setPassword('ghost', 'Pw-1-abcdefgh')).rejects.toThrow();
+    await expect(store.tagUser('ghost', { [TAG.failures]: '1' })).rejects.toThrow();
+    await expect(store.userTags('ghost')).rejects.toThrow();
+  });
+
+  it('has a password policy a generated password can meet', async () => {
+    const policy = await store.passwordPolicy();
+    expect(policy.minimumLength).toBeGreaterThanOrEqual(6);
   });
 });

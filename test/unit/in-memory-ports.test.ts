@@ -105,19 +105,24 @@ describe('InMemoryIdentityStore', () => {
     const store = new InMemoryIdentityStore({ passwordPolicy: policy });
     store.addUser('a');
     store.addUser('b');
-    const keys = [await store.createAccessKey('a'), await store.createAccessKey('b')];
-    expect(new Set(keys.map((k) => k.accessKeyId)).size).toBe(2);
-    expect(keys[0]?.accessKeyId).toMatch(/^AKIA[A-Z0-9]{16}$/);
-    expect(keys[0]?.secretAccessKey === keys[1]?.secretAccessKey).toBe(false);
+    const keys = [
+      await store.addClientSecret({ userName: 'a' }),
+      await store.addClientSecret({ userName: 'b' }),
+    ];
+    expect(new Set(keys.map((k) => k.keyId)).size).toBe(2);
+    expect(keys[0]?.keyId).toMatch(/^AKIA[A-Z0-9]{16}$/);
+    expect(keys[0]?.clientSecret === keys[1]?.clientSecret).toBe(false);
     await expect(store.passwordPolicy()).resolves.toEqual(policy);
   });
 
   it('removes keys and password of a group member it refuses to delete, as IAM leaves them removed', async () => {
     const store = new InMemoryIdentityStore();
     store.addUser('orders').groups.push('Admins');
-    await store.createAccessKey('orders');
+    await store.addClientSecret({ userName: 'orders' });
     await store.setPassword('orders', 'pw');
-    await expect(store.deleteServiceUser('orders')).rejects.toMatchObject({ name: 'Mint.UserNotDeleted' });
+    await expect(store.deleteServiceUser({ userName: 'orders' })).rejects.toMatchObject({
+      name: 'Mint.UserNotDeleted',
+    });
     expect(store.user('orders')).toMatchObject({ keys: [], password: undefined, groups: ['Admins'] });
   });
 });

@@ -2,14 +2,12 @@ import type { KioApp } from '../../lambdas/core/apps';
 import { planReconcile } from '../../lambdas/core/reconcile-plan';
 import { appIdOf, type ServiceUser, TAG } from '../../lambdas/core/service-users';
 
-const BOUNDARY = 'arn:aws:iam::111111111111:policy/deny-all';
 const app = (id: string, active = true): KioApp => ({ id, teamId: 't', name: id, active });
-const user = (appId: string | undefined, name = appId ?? 'stray', boundaryArn = BOUNDARY): ServiceUser => ({
+const user = (appId: string | undefined, name = appId ?? 'stray', repairs?: string[]): ServiceUser => ({
   userName: name,
   arn: `arn:aws:iam::111111111111:user/mint/${name}`,
-  path: '/mint/',
-  boundaryArn,
   tags: appId ? { [TAG.appId]: appId } : {},
+  ...(repairs ? { repairs } : {}),
 });
 
 describe('planReconcile', () => {
@@ -18,7 +16,6 @@ describe('planReconcile', () => {
       apps: [app('new-app'), app('kept'), app('retired', false)],
       users: [user('kept'), user('retired'), user('gone')],
       held: [],
-      boundaryArn: BOUNDARY,
       maxDeletions: 10,
     });
     expect(plan.create).toEqual(['new-app']);
@@ -34,7 +31,6 @@ describe('planReconcile', () => {
       held: [],
       // `{"app_id": "pierone", ...}` or `{"id": "PIERONE", ...}`: it could be pierone's entry.
       unidentified: 1,
-      boundaryArn: BOUNDARY,
       maxDeletions: 10,
     });
     expect(plan.delete.map((r) => r.appId)).toEqual(['retired']);
@@ -46,7 +42,6 @@ describe('planReconcile', () => {
       apps: [app('aa')],
       users: [user('aa'), user('bb'), user('cc'), user('dd')],
       held: [],
-      boundaryArn: BOUNDARY,
       maxDeletions: 2,
     });
     expect(plan.delete).toEqual([]);
@@ -56,16 +51,11 @@ describe('planReconcile', () => {
   it('repairs a missing or different boundary and leaves untagged users alone', () => {
     const plan = planReconcile({
       apps: [app('aa'), app('bb')],
-      users: [
-        user('aa', 'aa', 'arn:aws:iam::111111111111:policy/other'),
-        user('bb'),
-        user(undefined, 'manual'),
-      ],
+      users: [user('aa', 'aa', ['permissions boundary']), user('bb'), user(undefined, 'manual')],
       held: [],
-      boundaryArn: BOUNDARY,
       maxDeletions: 10,
     });
-    expect(plan.repairBoundary.map((r) => r.appId)).toEqual(['aa']);
+    expect(plan.repair).toEqual([{ appId: 'aa', userName: 'aa', repairs: ['permissions boundary'] }]);
     expect(plan.unmanaged).toEqual(['manual']);
     expect(plan.delete).toEqual([]);
   });
@@ -75,7 +65,6 @@ describe('planReconcile', () => {
       apps: [app('xx'), app('yy')],
       users: [user('zz')],
       held: [],
-      boundaryArn: BOUNDARY,
       maxDeletions: 10,
       onlyApps: ['xx'],
     });
@@ -88,7 +77,6 @@ describe('planReconcile', () => {
       apps: [app('orders'), app('retired', false)],
       held: ['pierone', 'new-but-damaged'],
       users: [user('orders'), user('pierone'), user('retired'), user('gone')],
-      boundaryArn: BOUNDARY,
       maxDeletions: 10,
     });
     expect(plan.held).toEqual([{ appId: 'pierone', userName: 'pierone' }]);
@@ -107,7 +95,6 @@ describe('planReconcile', () => {
         apps: [app('orders')],
         held: [],
         users: [user('orders'), tagged],
-        boundaryArn: BOUNDARY,
         maxDeletions: 10,
       });
       expect(plan.unmanaged).toEqual(['tagged-user']);

@@ -35,9 +35,9 @@ describe('rotateApp', () => {
         boundaryArn: 'arn:aws:iam::111111111111:policy/b',
       }),
       bucket: new S3BucketStore(new S3Client({}), 'mint-secrets'),
-      testAccessKey: async (key) => {
-        if (!keyWorks(key.accessKeyId))
-          throw awsError('InvalidClientTokenId', `key ${key.accessKeyId} rejected`);
+      testSignIn: async () => {},
+      testClientSecret: async (key) => {
+        if (!keyWorks(key.keyId)) throw awsError('InvalidClientTokenId', `key ${key.keyId} rejected`);
       },
       generatePassword,
       now: () => new Date(),
@@ -144,18 +144,18 @@ describe('rotateApp', () => {
       if (user) user.tags[TAG.keyRotatedAt] = new Date(Date.now() - 31 * 24 * H).toISOString();
       // The other execution has taken the lease and created a key it has not staged yet.
       await ports.bucket.putJson(cycleKeys.pending('orders'), leaseSince(0));
-      const inFlight = await ports.identity.createAccessKey('orders');
+      const inFlight = await ports.identity.addClientSecret({ userName: 'orders' });
       const outcome = await rotateApp(ports, app(), normal);
       expect(outcome).toMatchObject({ status: 'unchanged', busy: expect.stringContaining('c2') });
-      expect(aws.users.get('orders')?.keys.map((k) => k.id)).toContain(inFlight.accessKeyId);
+      expect(aws.users.get('orders')?.keys.map((k) => k.id)).toContain(inFlight.keyId);
       expect(stageOf().lease.cycle).toBe('c2');
     });
 
     it('takes over the lease of a killed process once it has expired, and cleans up after it', async () => {
       await ports.bucket.putJson(cycleKeys.pending('orders'), leaseSince(LEASE_MS + 1));
-      const lost = await ports.identity.createAccessKey('orders');
+      const lost = await ports.identity.addClientSecret({ userName: 'orders' });
       const outcome = await rotateApp(ports, app(), normal);
-      expect(outcome).toMatchObject({ status: 'rotated', orphanKeysDeleted: [lost.accessKeyId] });
+      expect(outcome).toMatchObject({ status: 'rotated', orphanKeysDeleted: [lost.keyId] });
       expect(aws.users.get('orders')?.keys.map((k) => k.id)).toEqual([published().client_id]);
       expect(aws.object(cycleKeys.pending('orders'))).toBeUndefined();
     });

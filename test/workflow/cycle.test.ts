@@ -461,7 +461,7 @@ describe('the synthesized rotation cycle, executed locally', () => {
         { appId: 'legacy', userName: 'legacy' },
       ]),
       heldUsers: [],
-      repairBoundaries: [],
+      repairUsers: [],
       unmanagedUsers: [],
       due: [],
       grantChanges: [],

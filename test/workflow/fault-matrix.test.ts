@@ -75,7 +75,12 @@ describe('the fault matrix: every rotation step × killed / thrown / throttled',
   const { definition } = tier;
   // IAM propagates a new key in seconds; here it works at once, so the test need not wait between tries.
   const runtime: Partial<Ports> = {
-    testAccessKey: (key, arn) => testAccessKey(key, arn, { attempts: 2, firstDelayMs: 1, maxDelayMs: 1 }),
+    testClientSecret: (secret, app) =>
+      testAccessKey({ accessKeyId: secret.clientId, secretAccessKey: secret.clientSecret }, app.userArn, {
+        attempts: 2,
+        firstDelayMs: 1,
+        maxDelayMs: 1,
+      }),
   };
 
   const cycle = (offsetMs: number) =>

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import type { CredentialsDocument } from '../../core/credentials';
 import { UserNotDeletedError } from '../../core/errors';
 import { IAM_DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from '../../core/password';
 import { type ServiceUser, TAG } from '../../core/service-users';
 import { IAM_USERS_QUOTA, quotaNeedsLooking } from '../../core/user-quota';
-import type { IdentityStore, NewAccessKey } from '../identity-store';
+import type { CredentialHolder, IdentityStore, NewClientSecret, StoreUsage } from '../identity-store';
 import { refusal } from './refusal';
 
 /** A user as the in-memory store keeps it; tests may read and change it (`user(name)`). */
@@ -13,9 +14,9 @@ export interface InMemoryUser {
   path: string;
   boundaryArn?: string;
   tags: Record<string, string>;
-  keys: NewAccessKey[];
+  keys: NewClientSecret[];
   password?: string;
-  /** Groups the user is in: what IAM refuses to delete a user for and Mint may not change. */
+  /** Groups the user is in: what IAM refuses to delete a user for; Mint changes only `group`. */
   groups: string[];
 }
 
@@ -27,6 +28,13 @@ export interface InMemoryIdentityStoreOptions {
   usersQuota?: number;
   /** The account's password policy; IAM's default when the account has none. */
   passwordPolicy?: PasswordPolicy;
+  /** The service user group Mint adds each user to. */
+  group?: string;
+  /**
+   * Behave as a store whose secrets belong to an app client (Cognito): every secret shares the
+   * client's id, the last one may not be deleted, and a document does not name its key.
+   */
+  clientSecrets?: boolean;
 }
 
 /** IAM's limit on access keys per user. */
@@ -43,6 +51,8 @@ export class InMemoryIdentityStore implements IdentityStore {
   readonly calls: string[] = [];
   readonly path: string;
   readonly boundaryArn: string;
+  readonly keepsOneSecret: boolean;
+  private readonly group?: string;
   usersQuota: number;
   private readonly account: string;
   private readonly policy: PasswordPolicy;
@@ -57,6 +67,8 @@ export class InMemoryIdentityStore implements IdentityStore {
     this.boundaryArn = options.boundaryArn ?? `arn:aws:iam::${this.account}:policy/mint-deny-all`;
     this.usersQuota = options.usersQuota ?? IAM_USERS_QUOTA;
     this.policy = options.passwordPolicy ?? IAM_DEFAULT_PASSWORD_POLICY;
+    this.group = options.group;
+    this.keepsOneSecret = options.clientSecrets ?? false;
   }
 
   /** Arranges a user as if created elsewhere (any path, no quota check, no call recorded). */
@@ -83,16 +95,30 @@ export class InMemoryIdentityStore implements IdentityStore {
     this.accountUsersSeen = this.users.size;
     return [...this.users.values()]
       .filter((user) => user.path === this.path)
-      .map(({ userName, arn, path, boundaryArn, tags }) => ({
-        userName,
-        arn,
-        path,
-        boundaryArn,
-        tags: { ...tags },
-      }));
+      .map((user) => {
+        const repairs = this.repairsOf(user);
+        return {
+          userName: user.userName,
+          arn: user.arn,
+          ...this.clientOf(user),
+          tags: { ...user.tags },
+          ...(repairs.length > 0 ? { repairs } : {}),
+        };
+      });
   }
 
-  async accountUsage(): Promise<{ users: number; quota: number }> {
+  private repairsOf(user: InMemoryUser): string[] {
+    const repairs: string[] = [];
+    if (user.boundaryArn !== this.boundaryArn) repairs.push('permissions boundary');
+    if (this.group && !user.groups.includes(this.group)) repairs.push(`group ${this.group}`);
+    return repairs;
+  }
+
+  private clientOf(user: InMemoryUser): { clientId?: string } {
+    return this.keepsOneSecret ? { clientId: `client-${user.userName}` } : {};
+  }
+
+  async accountUsage(): Promise<StoreUsage> {
     this.calls.push('accountUsage');
     const seen = this.accountUsersSeen;
     if (seen !== undefined && !quotaNeedsLooking(seen)) return { users: seen, quota: IAM_USERS_QUOTA };
@@ -108,15 +134,24 @@ export class InMemoryIdentityStore implements IdentityStore {
     const tags = { ...extraTags, [TAG.appId]: appId };
     const user = this.addUser(appId, tags);
     user.boundaryArn = this.boundaryArn;
-    return { userName: appId, arn: user.arn, path: this.path, boundaryArn: this.boundaryArn, tags };
+    if (this.group) user.groups.push(this.group);
+    return { userName: appId, arn: user.arn, ...this.clientOf(user), tags: { ...tags } };
   }
 
-  async deleteServiceUser(userName: string): Promise<void> {
+  async repairServiceUser({ userName }: ServiceUser): Promise<void> {
+    this.calls.push('repairServiceUser');
+    const user = this.existing(userName);
+    user.boundaryArn = this.boundaryArn;
+    if (this.group && !user.groups.includes(this.group)) user.groups.push(this.group);
+  }
+
+  async deleteServiceUser({ userName }: CredentialHolder): Promise<void> {
     this.calls.push('deleteServiceUser');
     const user = this.users.get(userName);
     if (!user) return;
     user.keys = [];
     user.password = undefined;
+    user.groups = user.groups.filter((group) => group !== this.group);
     if (user.groups.length > 0) {
       throw new UserNotDeletedError(
         `IAM refuses to delete user ${userName} (DeleteConflict): it is a member of group(s) ${user.groups.join(', ')}. ` +
@@ -126,33 +161,40 @@ export class InMemoryIdentityStore implements IdentityStore {
     this.users.delete(userName);
   }
 
-  async setPermissionsBoundary(userName: string): Promise<void> {
-    this.calls.push('setPermissionsBoundary');
-    this.existing(userName).boundaryArn = this.boundaryArn;
+  async listClientSecrets({ userName }: CredentialHolder): Promise<string[]> {
+    this.calls.push('listClientSecrets');
+    return (this.users.get(userName)?.keys ?? []).map((key) => key.keyId);
   }
 
-  async listAccessKeys(userName: string): Promise<string[]> {
-    this.calls.push('listAccessKeys');
-    return (this.users.get(userName)?.keys ?? []).map((key) => key.accessKeyId);
-  }
-
-  async createAccessKey(userName: string): Promise<NewAccessKey> {
-    this.calls.push('createAccessKey');
+  async addClientSecret({ userName }: CredentialHolder): Promise<NewClientSecret> {
+    this.calls.push('addClientSecret');
     const user = this.existing(userName);
     if (user.keys.length >= KEYS_PER_USER)
       throw refusal('LimitExceededException', `Cannot exceed quota for AccessKeysPerUser: ${KEYS_PER_USER}`);
+    const keyId = `AKIAMEMORY${String(++this.keySeq).padStart(10, '0')}`;
     const key = {
-      accessKeyId: `AKIAMEMORY${String(++this.keySeq).padStart(10, '0')}`,
-      secretAccessKey: randomBytes(30).toString('base64'),
+      keyId,
+      clientId: this.clientOf(user).clientId ?? keyId,
+      clientSecret: randomBytes(30).toString('base64url'),
     };
     user.keys.push(key);
     return { ...key };
   }
 
-  async deleteAccessKey(userName: string, accessKeyId: string): Promise<void> {
-    this.calls.push('deleteAccessKey');
+  async deleteClientSecret({ userName }: CredentialHolder, keyId: string): Promise<void> {
+    this.calls.push('deleteClientSecret');
     const user = this.users.get(userName);
-    if (user) user.keys = user.keys.filter((key) => key.accessKeyId !== accessKeyId);
+    if (!user) return;
+    if (this.keepsOneSecret && user.keys.length === 1 && user.keys[0]?.keyId === keyId)
+      throw refusal(
+        'InvalidParameterException',
+        'You cannot delete the last remaining secret for an app client.',
+      );
+    user.keys = user.keys.filter((key) => key.keyId !== keyId);
+  }
+
+  keyIdOf(document: CredentialsDocument): string | undefined {
+    return this.keepsOneSecret ? undefined : document.client_id;
   }
 
   async setPassword(userName: string, password: string): Promise<void> {
