@@ -144,6 +144,18 @@ function identityStoreIssues(c: MintConfig): { path: string[]; message: string }
   onlyWith('userPoolId', 'cognito', 'is the Cognito user pool of the service users');
   onlyWith('tokenEndpoint', 'cognito', "is the Cognito user pool's token endpoint");
   onlyWith('userPoolDomainPrefix', 'cognito', 'is the domain of the Cognito user pool the stack creates');
+  if (
+    c.serviceUserGroup !== undefined &&
+    c.identityStore === 'iam' &&
+    c.permissionsBoundaryArn === undefined
+  ) {
+    issues.push({
+      path: ['serviceUserGroup'],
+      message:
+        "would grant nothing: without mint:permissionsBoundaryArn every service user carries the stack's deny-all boundary, " +
+        "which caps the group's policies; set mint:permissionsBoundaryArn to a boundary that allows what the group grants",
+    });
+  }
   if (c.identityStore !== 'cognito') return issues;
   if (c.userPoolId !== undefined && c.tokenEndpoint === undefined) {
     issues.push({

@@ -33,7 +33,14 @@ const resolvedAtDeploy = (name: string) =>
   })[name] ?? 'arn:aws:resolved-at-deploy';
 
 describe.each([
-  ['the IAM store', { 'mint:kioTokenSecretName': 'mint/kio-token', 'mint:serviceUserGroup': 'mint-users' }],
+  [
+    'the IAM store',
+    {
+      'mint:kioTokenSecretName': 'mint/kio-token',
+      'mint:serviceUserGroup': 'mint-users',
+      'mint:permissionsBoundaryArn': 'arn:aws:iam::111111111111:policy/mint-apps-boundary',
+    },
+  ],
   ['the Cognito store', { 'mint:kioTokenSecretName': 'mint/kio-token', 'mint:identityStore': 'cognito' }],
 ])('each function’s settings with %s', (_store, context) => {
   const { template } = synthMint(context);

@@ -25,6 +25,7 @@ const ACCOUNT = '111111111111';
 const EXISTING_POOL = 'eu-central-1_AbC123xyz';
 const EXISTING_ENDPOINT = 'https://acme-auth.auth.eu-central-1.amazoncognito.com/oauth2/token';
 const GROUP = 'mint-service-users';
+const BOUNDARY = 'arn:aws:iam::111111111111:policy/mint-apps-boundary';
 
 const RECONCILE_POOL_ACTIONS = [
   'ListUsers',
@@ -353,7 +354,7 @@ describe('mint:identityStore=cognito with mint:userPoolId: an existing pool', ()
 });
 
 describe('mint:identityStore=iam with mint:serviceUserGroup', () => {
-  const { template } = synthMint({ 'mint:serviceUserGroup': GROUP });
+  const { template } = synthMint({ 'mint:serviceUserGroup': GROUP, 'mint:permissionsBoundaryArn': BOUNDARY });
   const deployed = deployedTemplate(template);
   const authorizer = new Authorizer(deployed);
   const groupArn = `arn:aws:iam::${ACCOUNT}:group/${GROUP}`;
@@ -428,7 +429,11 @@ describe('cdk-nag with either identity store', () => {
       env,
     });
     new MintStack(app, 'MintGroup', {
-      config: loadMintConfig({ ...base, 'mint:serviceUserGroup': GROUP }),
+      config: loadMintConfig({
+        ...base,
+        'mint:serviceUserGroup': GROUP,
+        'mint:permissionsBoundaryArn': BOUNDARY,
+      }),
       env,
     });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
@@ -487,6 +492,17 @@ describe('the identity store keys, checked across each other at synth', () => {
         'mint:userPoolDomainPrefix': 'acme-mint',
       }),
     ).toThrow(/mint:userPoolDomainPrefix="acme-mint": .*existing pool/);
+  });
+
+  it("refuses a group under the stack's deny-all boundary, which would cap its policies to nothing", () => {
+    expect(() => loadMintConfig({ ...base, 'mint:serviceUserGroup': GROUP })).toThrow(
+      /mint:serviceUserGroup="mint-service-users": would grant nothing: .*set mint:permissionsBoundaryArn/,
+    );
+    expect(
+      loadMintConfig({ ...base, 'mint:serviceUserGroup': GROUP, 'mint:permissionsBoundaryArn': BOUNDARY }),
+    ).toMatchObject({
+      serviceUserGroup: GROUP,
+    });
   });
 
   it('refuses a domain prefix Cognito would refuse', () => {
