@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -5,6 +7,7 @@ import { COGNITO_MARK_ATTRIBUTES, COGNITO_MARK_MAX_LENGTH } from '../../lambdas/
 import { readFunctionSettings } from '../../lambdas/contracts/settings';
 import { loadMintConfig } from '../../lib/config';
 import { MintStack } from '../../lib/mint-stack';
+import { ServiceUserPool } from '../../lib/service-user-pool';
 import { Authorizer } from '../support/authorization/authorizer';
 import { MUST_NEVER } from '../support/authorization/must-never';
 import { type AwsWorld, permissionsFor, type SdkCall } from '../support/authorization/sdk-permissions';
@@ -350,6 +353,15 @@ describe('mint:identityStore=cognito with mint:userPoolId: an existing pool', ()
       await decide(template, authorizer, 'Reconcile', poolCall('AdminCreateUser', `${REGION}_Other1`)),
     ).toBe('ImplicitlyDenied');
     expect(await mustNeverRefusals(template, deployed, authorizer)).toEqual([]);
+  });
+});
+
+describe("the README's command for an existing pool", () => {
+  it("adds exactly Mint's custom attributes, as the created pool declares them", () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const command = readme.slice(readme.indexOf('aws cognito-idp add-custom-attributes'));
+    const listed = JSON.parse(command.slice(command.indexOf("'[") + 1, command.indexOf("]'") + 1));
+    expect(listed).toEqual(ServiceUserPool.requiredCustomAttributes());
   });
 });
 
