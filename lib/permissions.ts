@@ -193,8 +193,8 @@ export const FUNCTION_GRANTS: Record<MintFunction, readonly Grant[]> = {
       actions: ['iam:AddUserToGroup', 'iam:RemoveUserFromGroup'],
       on: 'serviceUserGroup',
       why:
-        'adds each new user to mint:serviceUserGroup, whose policies say what apps may do; takes a removed ' +
-        "app's user out of it first (IAM deletes no user that is in a group)",
+        'adds each new user (and one found outside it) to mint:serviceUserGroup, whose policies say what apps ' +
+        "may do; takes a removed app's user out of it first (IAM deletes no user that is in a group)",
     },
     {
       sid: 'ReadServiceUserPool',
