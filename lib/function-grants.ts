@@ -7,10 +7,12 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { KEY_PATTERNS } from '../lambdas/contracts/keys';
 import { TAG } from '../lambdas/core/service-users';
+import type { DeployedIdentityStore } from './identity-store';
 import { acknowledgeFindings, arnToken } from './nag';
 import {
   type Condition,
   type Grant,
+  type GrantOptions,
   grantsFor,
   type MintFunction,
   type Target,
@@ -22,9 +24,9 @@ export interface FunctionGrantsProps {
   readonly functions: Record<MintFunction, lambda.IFunction>;
   readonly bucket: s3.IBucket;
   readonly key: kms.IKey;
-  /** ARN of the permissions boundary every service user must carry. */
-  readonly boundaryArn: string;
-  /** IAM path of the service users, e.g. `/mint/`. */
+  /** Where the service users live: IAM (with their boundary and group) or a Cognito user pool. */
+  readonly identityStore: DeployedIdentityStore;
+  /** IAM path of the service users, e.g. `/mint/` (IAM store). */
   readonly userPath: string;
   /** Name of the Kio token's secret in Secrets Manager, when Kio needs one. */
   readonly kioTokenSecretName?: string;
@@ -41,6 +43,7 @@ type Conditions = Record<string, Record<string, string | string[]>>;
  */
 export class FunctionGrants {
   private readonly usersArn: string;
+  private readonly options: GrantOptions;
 
   constructor(
     private readonly scope: Construct,
@@ -51,10 +54,16 @@ export class FunctionGrants {
       stack.formatArn({ service: 'iam', region: '', resource: 'user', resourceName: name });
     this.usersArn = userArn(`${props.userPath.slice(1)}*`);
     const nestedUsersArn = userArn(`${props.userPath.slice(1)}*/*`);
-    const kioToken = Boolean(props.kioTokenSecretName);
+    const store = props.identityStore;
+    this.options = {
+      kioToken: Boolean(props.kioTokenSecretName),
+      identityStore: store.kind,
+      serviceUserGroup: store.kind === 'iam' && store.serviceUserGroup !== undefined,
+    };
 
     for (const [name, fn] of Object.entries(props.functions) as [MintFunction, lambda.IFunction][]) {
-      for (const grant of grantsFor(name, { kioToken })) {
+      const grants = grantsFor(name, this.options);
+      for (const grant of grants) {
         if (grant.on === 'stateMachine') continue;
         fn.addToRolePolicy(
           new iam.PolicyStatement({
@@ -69,7 +78,7 @@ export class FunctionGrants {
           }),
         );
       }
-      if (touchesUsers(name)) {
+      if (store.kind === 'iam' && touchesUsers(name)) {
         for (const guard of USER_GUARDS) {
           fn.addToRolePolicy(
             new iam.PolicyStatement({
@@ -82,14 +91,14 @@ export class FunctionGrants {
           );
         }
       }
-      this.acknowledge(name, fn, grantsFor(name, { kioToken }));
+      this.acknowledge(name, fn, grants);
     }
   }
 
   /** The grants on the state machine (finding running cycles), in a policy of their own. */
   grantStateMachine(stateMachine: sfn.IStateMachine): void {
     for (const [name, fn] of Object.entries(this.props.functions) as [MintFunction, lambda.IFunction][]) {
-      const statements = grantsFor(name, { kioToken: false })
+      const statements = grantsFor(name, this.options)
         .filter((grant) => grant.on === 'stateMachine')
         .map(
           (grant) =>
@@ -108,7 +117,7 @@ export class FunctionGrants {
   }
 
   private resources(on: Exclude<Target, 'stateMachine'>): string[] {
-    const { bucket, key } = this.props;
+    const { bucket, key, identityStore: store } = this.props;
     if (typeof on === 'object') return on.objects.map((p) => bucket.arnForObjects(KEY_PATTERNS[p]));
     switch (on) {
       case 'bucket':
@@ -129,6 +138,22 @@ export class FunctionGrants {
             resourceName: `${this.props.kioTokenSecretName}-??????`,
           }),
         ];
+      case 'userPool':
+        if (store.kind !== 'cognito') throw new Error('a grant on the user pool needs the Cognito store');
+        return [store.userPool.userPoolArn];
+      case 'serviceUserGroup':
+        if (store.kind !== 'iam' || store.serviceUserGroup === undefined) {
+          throw new Error('a grant on the service user group needs mint:serviceUserGroup');
+        }
+        // The group's ARN carries its path; Mint's group is at the root path (README, Configuration).
+        return [
+          Stack.of(this.scope).formatArn({
+            service: 'iam',
+            region: '',
+            resource: 'group',
+            resourceName: store.serviceUserGroup,
+          }),
+        ];
     }
   }
 
@@ -146,9 +171,12 @@ export class FunctionGrants {
         case 'newUser':
           add('Null', appIdTag, 'true');
           break;
-        case 'withBoundary':
-          add('StringEquals', 'iam:PermissionsBoundary', this.props.boundaryArn);
+        case 'withBoundary': {
+          const store = this.props.identityStore;
+          if (store.kind !== 'iam') throw new Error("Mint's boundary exists only with the IAM store");
+          add('StringEquals', 'iam:PermissionsBoundary', store.boundaryArn);
           break;
+        }
         case 'tagsNewUserAsApp':
           add('Null', `aws:RequestTag/${TAG.appId}`, 'false');
           break;

@@ -3,18 +3,25 @@ import type { Construct } from 'constructs';
 import type { MintConfig } from './config';
 import { CycleAlarms } from './cycle-alarms';
 import { CycleSchedule } from './cycle-schedule';
+import type { DeployedIdentityStore } from './identity-store';
 import { OwnerAccess } from './owner-access';
 import { RotationWorkflow } from './rotation-workflow';
 import { SecretsBucket } from './secrets-bucket';
 import { ServiceUserBoundary } from './service-user-boundary';
+import { ServiceUserPool } from './service-user-pool';
 
 export interface MintStackProps extends StackProps {
   readonly config: MintConfig;
 }
 
-/** Wires Mint's constructs: the bucket, the service users' boundary, the workflow and its schedule. */
+/**
+ * Wires Mint's constructs: the bucket, where the service users live (IAM with their boundary, or a
+ * Cognito user pool), the workflow and its schedule.
+ */
 export class MintStack extends Stack {
   readonly secrets: SecretsBucket;
+  /** The service users' user pool, with `mint:identityStore` = `cognito`. */
+  readonly servicePool?: ServiceUserPool;
   readonly workflow: RotationWorkflow;
   readonly schedule: CycleSchedule;
   readonly alarms: CycleAlarms;
@@ -25,14 +32,35 @@ export class MintStack extends Stack {
     this.secrets = new SecretsBucket(this, 'Secrets', {
       noncurrentVersionExpiryDays: config.noncurrentVersionExpiryDays,
     });
-    const boundaryArn =
-      config.permissionsBoundaryArn ??
-      new ServiceUserBoundary(this, 'ServiceUserBoundary').policy.managedPolicyArn;
+    let identityStore: DeployedIdentityStore;
+    if (config.identityStore === 'cognito') {
+      this.servicePool = new ServiceUserPool(this, 'ServiceUsers', {
+        oauthScopes: config.oauthScopes,
+        existing:
+          config.userPoolId !== undefined && config.tokenEndpoint !== undefined
+            ? { userPoolId: config.userPoolId, tokenEndpoint: config.tokenEndpoint }
+            : undefined,
+        domainPrefix: config.userPoolDomainPrefix,
+      });
+      identityStore = {
+        kind: 'cognito',
+        userPool: this.servicePool.userPool,
+        tokenEndpoint: this.servicePool.tokenEndpoint,
+      };
+    } else {
+      identityStore = {
+        kind: 'iam',
+        boundaryArn:
+          config.permissionsBoundaryArn ??
+          new ServiceUserBoundary(this, 'ServiceUserBoundary').policy.managedPolicyArn,
+        serviceUserGroup: config.serviceUserGroup,
+      };
+    }
     this.workflow = new RotationWorkflow(this, 'Rotation', {
       config,
       bucket: this.secrets.bucket,
       key: this.secrets.key,
-      boundaryArn,
+      identityStore,
     });
     new OwnerAccess(this, 'OwnerAccess', {
       bucket: this.secrets.bucket,
@@ -66,5 +94,15 @@ export class MintStack extends Stack {
       value: this.workflow.stateMachine.stateMachineArn,
       description: 'The rotation cycle',
     });
+    if (this.servicePool) {
+      new CfnOutput(this, 'UserPoolId', {
+        value: this.servicePool.userPool.userPoolId,
+        description: "The Cognito user pool of the service users (each app's user and app client)",
+      });
+      new CfnOutput(this, 'TokenEndpoint', {
+        value: this.servicePool.tokenEndpoint,
+        description: 'Where apps exchange client_id and client_secret for tokens (client_credentials)',
+      });
+    }
   }
 }

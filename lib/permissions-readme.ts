@@ -1,7 +1,15 @@
 import { KEY_PATTERNS } from '../lambdas/contracts/keys';
 import { operatorPolicy } from '../lambdas/core/access-policies';
 import { TAG } from '../lambdas/core/service-users';
-import { type Condition, FUNCTION_GRANTS, type MintFunction, type Target, touchesUsers } from './permissions';
+import {
+  type Condition,
+  FUNCTION_GRANTS,
+  type Grant,
+  type IdentityStore,
+  type MintFunction,
+  type Target,
+  touchesUsers,
+} from './permissions';
 import { USER_GUARDS } from './user-guards';
 
 export function describeTarget(on: Target): string {
@@ -13,6 +21,8 @@ export function describeTarget(on: Target): string {
     account: '`*` (no resource-level permissions)',
     stateMachine: "Mint's state machine",
     kioTokenSecret: "the Kio token's secret",
+    userPool: "the service users' user pool",
+    serviceUserGroup: 'the group `mint:serviceUserGroup`',
   }[on];
 }
 
@@ -23,6 +33,16 @@ const CONDITION_TEXT: Record<Condition | 'changesAppId', string> = {
   tagsNewUserAsApp: `tagging it \`${TAG.appId}\``,
   appPrefixes: 'listing only app credentials or staged rotations',
   changesAppId: `changing \`${TAG.appId}\``,
+};
+
+const STORE_TEXT: Record<IdentityStore, string> = {
+  iam: '`mint:identityStore` is `iam`',
+  cognito: '`mint:identityStore` is `cognito`',
+};
+
+const ONLY_IF_TEXT: Record<NonNullable<Grant['onlyIf']>, string> = {
+  kioToken: 'mint:kioTokenSecretName is set',
+  serviceUserGroup: '`mint:serviceUserGroup` is set',
 };
 
 const FUNCTION_TITLES: Record<MintFunction, string> = {
@@ -45,8 +65,9 @@ export function renderPermissionsMarkdown(): string {
     );
     for (const g of FUNCTION_GRANTS[fn]) {
       const when = [
+        ...(g.store ? [STORE_TEXT[g.store]] : []),
         ...(g.when ?? []).map((c) => CONDITION_TEXT[c]),
-        ...(g.onlyIf ? ['mint:kioTokenSecretName is set'] : []),
+        ...(g.onlyIf ? [ONLY_IF_TEXT[g.onlyIf]] : []),
       ];
       lines.push(
         `| ${g.actions.map((a) => `\`${a}\``).join(', ')} | ${describeTarget(g.on)} | ${when.join('; ') || '—'} | ${g.why} |`,
@@ -56,7 +77,7 @@ export function renderPermissionsMarkdown(): string {
       for (const guard of USER_GUARDS) {
         const on =
           guard.on === 'nestedUsers' ? "users in paths nested under Mint's" : describeTarget(guard.on);
-        const when = (guard.when ?? []).map((c) => CONDITION_TEXT[c]).join('; ') || '—';
+        const when = [STORE_TEXT.iam, ...(guard.when ?? []).map((c) => CONDITION_TEXT[c])].join('; ');
         lines.push(
           `| **never** ${guard.actions.map((a) => `\`${a}\``).join(', ')} | ${on} | ${when} | ${guard.why} |`,
         );

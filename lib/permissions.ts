@@ -24,7 +24,14 @@ export type Target =
   /** Actions that have no resource-level permissions: IAM accepts only `*`. */
   | 'account'
   | 'stateMachine'
-  | 'kioTokenSecret';
+  | 'kioTokenSecret'
+  /** The Cognito user pool of the service users: its ARN only. */
+  | 'userPool'
+  /** The IAM group of `mint:serviceUserGroup`: its ARN only. */
+  | 'serviceUserGroup';
+
+/** Where the service users live (`mint:identityStore`). */
+export type IdentityStore = 'iam' | 'cognito';
 
 /**
  * Conditions a grant carries. `managedUser`: the user already carries `mint:app-id` (Mint made it).
@@ -42,8 +49,19 @@ export interface Grant {
   when?: readonly Condition[];
   /** Why the function needs it: shown in the README and in cdk-nag acknowledgements. */
   why: string;
-  /** Deployed only when this holds (for example a Kio token is configured). */
-  onlyIf?: 'kioToken';
+  /** Deployed only when this holds: a Kio token is configured, or service users join a group. */
+  onlyIf?: 'kioToken' | 'serviceUserGroup';
+  /** Deployed only with this identity store. @default both */
+  store?: IdentityStore;
+}
+
+/** What decides which grants are deployed. */
+export interface GrantOptions {
+  /** `mint:kioTokenSecretName` is set. */
+  kioToken: boolean;
+  identityStore: IdentityStore;
+  /** `mint:serviceUserGroup` is set (IAM store only). */
+  serviceUserGroup: boolean;
 }
 
 const S3_WITH_KMS = "S3 encrypts and decrypts with the bucket key on the caller's behalf (SSE-KMS)";
@@ -94,18 +112,21 @@ export const FUNCTION_GRANTS: Record<MintFunction, readonly Grant[]> = {
   reconcile: [
     {
       sid: 'ListServiceUsers',
+      store: 'iam',
       actions: ['iam:GetAccountAuthorizationDetails'],
       on: 'account',
       why: 'lists every user with its path, boundary and tags, 1,000 per call (no per-app call when idle)',
     },
     {
       sid: 'ReadUserQuota',
+      store: 'iam',
       actions: ['iam:GetAccountSummary'],
       on: 'account',
       why: "reads the account's user count and users-per-account quota, only once the listing counts 4,500 users (90 % of the default)",
     },
     {
       sid: 'CreateUsersWithBoundary',
+      store: 'iam',
       actions: ['iam:CreateUser'],
       on: 'serviceUsers',
       when: ['withBoundary', 'tagsNewUserAsApp'],
@@ -113,6 +134,7 @@ export const FUNCTION_GRANTS: Record<MintFunction, readonly Grant[]> = {
     },
     {
       sid: 'TagUsersAtCreation',
+      store: 'iam',
       actions: ['iam:TagUser'],
       on: 'serviceUsers',
       when: ['newUser', 'tagsNewUserAsApp'],
@@ -120,6 +142,7 @@ export const FUNCTION_GRANTS: Record<MintFunction, readonly Grant[]> = {
     },
     {
       sid: 'RepairBoundary',
+      store: 'iam',
       actions: ['iam:PutUserPermissionsBoundary'],
       on: 'serviceUsers',
       when: ['managedUser', 'withBoundary'],
@@ -127,6 +150,7 @@ export const FUNCTION_GRANTS: Record<MintFunction, readonly Grant[]> = {
     },
     {
       sid: 'ManageMintUsers',
+      store: 'iam',
       actions: [
         'iam:TagUser',
         'iam:ListAccessKeys',
@@ -140,6 +164,7 @@ export const FUNCTION_GRANTS: Record<MintFunction, readonly Grant[]> = {
     },
     {
       sid: 'ClearRemovedUsers',
+      store: 'iam',
       actions: [
         'iam:ListAttachedUserPolicies',
         'iam:DetachUserPolicy',
@@ -160,6 +185,56 @@ export const FUNCTION_GRANTS: Record<MintFunction, readonly Grant[]> = {
       why:
         "when IAM refuses to delete a removed app's user (DeleteConflict), removes what was hung on it by hand " +
         '(policies, MFA devices, certificates, SSH keys, service credentials) and lists its groups, which it reports',
+    },
+    {
+      sid: 'JoinAndLeaveServiceUserGroup',
+      store: 'iam',
+      onlyIf: 'serviceUserGroup',
+      actions: ['iam:AddUserToGroup', 'iam:RemoveUserFromGroup'],
+      on: 'serviceUserGroup',
+      why:
+        'adds each new user (and one found outside it) to mint:serviceUserGroup, whose policies say what apps ' +
+        "may do; takes a removed app's user out of it first (IAM deletes no user that is in a group)",
+    },
+    {
+      sid: 'ReadServiceUserPool',
+      store: 'cognito',
+      actions: [
+        'cognito-idp:DescribeUserPool',
+        'cognito-idp:ListUsers',
+        'cognito-idp:ListUserPoolClients',
+        'cognito-idp:AdminGetUser',
+        'cognito-idp:ListUserPoolClientSecrets',
+      ],
+      on: 'userPool',
+      why:
+        "checks the pool declares Mint's attributes; lists its users with their attributes and its app " +
+        'clients, 60 per call (no per-app call when idle); reads one user or client when repairing it',
+    },
+    {
+      sid: 'CreatePoolUsersAndClients',
+      store: 'cognito',
+      actions: [
+        'cognito-idp:AdminCreateUser',
+        'cognito-idp:CreateUserPoolClient',
+        'cognito-idp:AdminUpdateUserAttributes',
+      ],
+      on: 'userPool',
+      why:
+        "creates an active app's user (no message: MessageAction SUPPRESS) and its confidential app client, " +
+        "and records the app id, client id and reader accounts in the user's attributes",
+    },
+    {
+      sid: 'RemovePoolUsersAndClients',
+      store: 'cognito',
+      actions: [
+        'cognito-idp:AdminDeleteUserAttributes',
+        'cognito-idp:DeleteUserPoolClientSecret',
+        'cognito-idp:DeleteUserPoolClient',
+        'cognito-idp:AdminDeleteUser',
+      ],
+      on: 'userPool',
+      why: 'clears stale attributes; deletes the app client and user of an app that left Kio, secrets first',
     },
     {
       sid: 'ReadCycleFiles',
@@ -209,12 +284,14 @@ export const FUNCTION_GRANTS: Record<MintFunction, readonly Grant[]> = {
   rotateBatch: [
     {
       sid: 'ReadPasswordPolicy',
+      store: 'iam',
       actions: ['iam:GetAccountPasswordPolicy'],
       on: 'account',
       why: "generates passwords that meet the account's password policy",
     },
     {
       sid: 'RotateMintUsers',
+      store: 'iam',
       actions: [
         'iam:ListAccessKeys',
         'iam:CreateAccessKey',
@@ -227,6 +304,30 @@ export const FUNCTION_GRANTS: Record<MintFunction, readonly Grant[]> = {
       on: 'serviceUsers',
       when: ['managedUser'],
       why: 'creates the new key and password, retires the previous key, records rotation state in tags',
+    },
+    {
+      sid: 'ReadPoolPasswordPolicy',
+      store: 'cognito',
+      actions: ['cognito-idp:DescribeUserPool'],
+      on: 'userPool',
+      why: "generates passwords that meet the pool's password policy",
+    },
+    {
+      sid: 'RotatePoolUsers',
+      store: 'cognito',
+      actions: [
+        'cognito-idp:AdminGetUser',
+        'cognito-idp:AdminSetUserPassword',
+        'cognito-idp:AddUserPoolClientSecret',
+        'cognito-idp:ListUserPoolClientSecrets',
+        'cognito-idp:DeleteUserPoolClientSecret',
+        'cognito-idp:AdminUpdateUserAttributes',
+        'cognito-idp:AdminDeleteUserAttributes',
+      ],
+      on: 'userPool',
+      why:
+        "sets the new password, adds the new client secret and retires the previous one, records rotation state in the user's attributes " +
+        '(testing them needs no grant: InitiateAuth and /oauth2/token are not authorized by IAM)',
     },
     {
       sid: 'ReadBatchFiles',
@@ -273,10 +374,17 @@ export const FUNCTION_GRANTS: Record<MintFunction, readonly Grant[]> = {
   ],
 };
 
-export function grantsFor(fn: MintFunction, options: { kioToken: boolean }): Grant[] {
-  return FUNCTION_GRANTS[fn].filter((g) => g.onlyIf !== 'kioToken' || options.kioToken);
+/** The grants `fn` gets with these options. */
+export function grantsFor(fn: MintFunction, options: GrantOptions): Grant[] {
+  return FUNCTION_GRANTS[fn].filter(
+    (g) =>
+      (g.store === undefined || g.store === options.identityStore) &&
+      (g.onlyIf !== 'kioToken' || options.kioToken) &&
+      (g.onlyIf !== 'serviceUserGroup' || options.serviceUserGroup),
+  );
 }
 
+/** Whether `fn` may touch IAM users (with the IAM store): it then carries the denies of `user-guards.ts`. */
 export function touchesUsers(fn: MintFunction): boolean {
   return FUNCTION_GRANTS[fn].some((g) => g.on === 'serviceUsers');
 }

@@ -6,6 +6,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { MintConfig } from './config';
+import type { DeployedIdentityStore } from './identity-store';
 import { acknowledgeFindings, arnToken } from './nag';
 import type { MintFunction } from './permissions';
 import { CycleDefinition } from './workflow/cycle-definition';
@@ -20,8 +21,8 @@ export interface RotationWorkflowProps {
   readonly bucket: s3.IBucket;
   /** The bucket's KMS key: Mint's functions encrypt and decrypt with it. */
   readonly key: kms.IKey;
-  /** ARN of the permissions boundary every service user must carry. */
-  readonly boundaryArn: string;
+  /** Where the service users live: IAM (with their boundary and group) or a Cognito user pool. */
+  readonly identityStore: DeployedIdentityStore;
 }
 
 /**

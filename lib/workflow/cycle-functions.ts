@@ -11,6 +11,7 @@ import { functionEnvironment } from '../../lambdas/contracts/settings';
 import { METRICS } from '../../lambdas/core/metrics';
 import { type MintConfig, ROTATE_BATCH_TIMEOUT_SECONDS } from '../config';
 import { FunctionGrants } from '../function-grants';
+import type { DeployedIdentityStore } from '../identity-store';
 import type { MintFunction } from '../permissions';
 
 export interface CycleFunctionsProps {
@@ -19,26 +20,43 @@ export interface CycleFunctionsProps {
   readonly bucket: s3.IBucket;
   /** The bucket's KMS key: Mint's functions encrypt and decrypt with it. */
   readonly key: kms.IKey;
-  /** ARN of the permissions boundary every service user must carry. */
-  readonly boundaryArn: string;
+  /** Where the service users live: IAM (with their boundary and group) or a Cognito user pool. */
+  readonly identityStore: DeployedIdentityStore;
 }
 
 const HANDLERS = path.join(__dirname, '..', '..', 'lambdas', 'handlers');
 
 /**
  * Each function's environment: only the settings it reads (`FUNCTION_SETTINGS` in
- * `lambdas/contracts/settings.ts`, which also parses them at run time), plus Powertools' names.
+ * `lambdas/contracts/settings.ts`, which also parses them at run time), plus Powertools' names. The
+ * identity store's settings are passed for the chosen store only: a Cognito deployment has no IAM path,
+ * boundary or group, an IAM one no pool.
  */
 export function cycleFunctionEnvironment(
   fn: MintFunction,
   props: CycleFunctionsProps,
 ): Record<string, string> {
   const { config } = props;
+  const store = props.identityStore;
+  const storeSettings =
+    store.kind === 'iam'
+      ? {
+          userPath: config.userPath,
+          boundaryArn: store.boundaryArn,
+          serviceUserGroup: store.serviceUserGroup,
+          iamWritesPerSecond: config.iamWritesPerSecond,
+        }
+      : {
+          userPoolId: store.userPool.userPoolId,
+          oauthScopes: config.oauthScopes,
+          tokenEndpoint: store.tokenEndpoint,
+          cognitoWritesPerSecond: config.cognitoWritesPerSecond,
+        };
   return {
     ...functionEnvironment(fn, {
       bucket: props.bucket.bucketName,
-      userPath: config.userPath,
-      boundaryArn: props.boundaryArn,
+      identityStore: store.kind,
+      ...storeSettings,
       kioUrl: config.kioUrl,
       kioTokenSecret: config.kioTokenSecretName,
       passwordMaxAgeHours: config.passwordMaxAgeHours,
@@ -48,7 +66,6 @@ export function cycleFunctionEnvironment(
       batchSize: config.batchSize,
       batchConcurrency: config.batchConcurrency,
       mapConcurrency: config.mapConcurrency,
-      iamWritesPerSecond: config.iamWritesPerSecond,
     }),
     POWERTOOLS_SERVICE_NAME: METRICS.service,
     POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
@@ -111,7 +128,7 @@ export class CycleFunctions extends Construct {
       functions: this.functions,
       bucket: props.bucket,
       key: props.key,
-      boundaryArn: props.boundaryArn,
+      identityStore: props.identityStore,
       userPath: config.userPath,
       kioTokenSecretName: config.kioTokenSecretName,
       tracing: config.tracing,

@@ -17,28 +17,55 @@ const LOGICAL_IDS = {
 
 type FunctionResource = { Properties: { Environment?: { Variables?: Record<string, unknown> } } };
 
-describe('each function’s settings', () => {
-  const { template } = synthMint({ 'mint:kioTokenSecretName': 'mint/kio-token' });
-  const functions = template.findResources('AWS::Lambda::Function') as Record<string, FunctionResource>;
-  const environmentOf = (fn: keyof typeof LOGICAL_IDS) => {
-    const found = Object.entries(functions).find(([id]) => id.includes(LOGICAL_IDS[fn]));
-    if (!found) throw new Error(`no ${LOGICAL_IDS[fn]} in the template`);
-    return found[1].Properties.Environment?.Variables ?? {};
-  };
+type Functions = Record<string, FunctionResource>;
+
+function environmentIn(functions: Functions, fn: keyof typeof LOGICAL_IDS) {
+  const found = Object.entries(functions).find(([id]) => id.includes(LOGICAL_IDS[fn]));
+  if (!found) throw new Error(`no ${LOGICAL_IDS[fn]} in the template`);
+  return found[1].Properties.Environment?.Variables ?? {};
+}
+
+/** A reference CloudFormation resolves at deploy, replaced by a value of the right shape. */
+const resolvedAtDeploy = (name: string) =>
+  ({
+    MINT_TOKEN_ENDPOINT: 'https://mint-0a1b2c3d4e5f.auth.eu-central-1.amazoncognito.com/oauth2/token',
+    MINT_USER_POOL_ID: 'eu-central-1_AbC123xyz',
+  })[name] ?? 'arn:aws:resolved-at-deploy';
+
+describe.each([
+  [
+    'the IAM store',
+    {
+      'mint:kioTokenSecretName': 'mint/kio-token',
+      'mint:serviceUserGroup': 'mint-users',
+      'mint:permissionsBoundaryArn': 'arn:aws:iam::111111111111:policy/mint-apps-boundary',
+    },
+  ],
+  ['the Cognito store', { 'mint:kioTokenSecretName': 'mint/kio-token', 'mint:identityStore': 'cognito' }],
+])('each function’s settings with %s', (_store, context) => {
+  const { template } = synthMint(context);
+  const functions = template.findResources('AWS::Lambda::Function') as Functions;
 
   it.each(MINT_FUNCTIONS)('%s gets exactly the Mint variables it reads', (fn) => {
-    const mintVariables = Object.keys(environmentOf(fn)).filter((name) => name.startsWith('MINT_'));
+    const environment = environmentIn(functions, fn);
+    const mintVariables = Object.keys(environment).filter((name) => name.startsWith('MINT_'));
     const reads: string[] = functionSettingNames(fn).map((name) => ENVIRONMENT_VARIABLES[name]);
     // Every variable it is given, it reads; what it reads and is not given has a default.
     expect(mintVariables.filter((name) => !reads.includes(name))).toEqual([]);
     const resolved = Object.fromEntries(
-      Object.entries(environmentOf(fn)).map(([name, value]) => [
+      Object.entries(environment).map(([name, value]) => [
         name,
-        typeof value === 'string' ? value : 'arn:aws:resolved-at-deploy',
+        typeof value === 'string' ? value : resolvedAtDeploy(name),
       ]),
     );
     expect(() => readFunctionSettings(fn, resolved)).not.toThrow();
   });
+});
+
+describe('each function’s settings', () => {
+  const { template } = synthMint({ 'mint:kioTokenSecretName': 'mint/kio-token' });
+  const functions = template.findResources('AWS::Lambda::Function') as Functions;
+  const environmentOf = (fn: keyof typeof LOGICAL_IDS) => environmentIn(functions, fn);
 
   it('gives no function the settings of another: ListApps never learns the user path', () => {
     expect(Object.keys(environmentOf('listApps'))).not.toContain('MINT_USER_PATH');

@@ -73,9 +73,11 @@ export function deployedTemplate(template: Template | TemplateJson): DeployedTem
       )?.Variables?.[variable];
       if (value?.Ref) return value.Ref;
     }
-    throw new Error(`no function's ${variable} refers to a resource`);
+    return undefined;
   };
   const bucketId = referenced('MINT_BUCKET');
+  if (!bucketId) throw new Error("no function's MINT_BUCKET refers to a resource");
+  // With the Cognito store there is no boundary.
   const boundaryId = referenced('MINT_BOUNDARY_ARN');
   return new DeployedTemplate(json, {
     account: LOCAL_ACCOUNT,

@@ -154,12 +154,76 @@ describe('the SDK-to-IAM table the authorization tier evaluates', () => {
     ]);
   });
 
+  it('group membership is authorized on the group (at the root path), whatever the user', () => {
+    for (const operation of ['AddUserToGroup', 'RemoveUserFromGroup']) {
+      expect(
+        permissionsFor(
+          call('iam', operation, { GroupName: 'mint-service-users', UserName: 'orders' }),
+          world(),
+        ),
+      ).toEqual([
+        {
+          action: `iam:${operation}`,
+          resource: 'arn:aws:iam::111111111111:group/mint-service-users',
+          context: {},
+        },
+      ]);
+    }
+  });
+
+  it("a Cognito admin call is cognito-idp:<Operation> on the pool's ARN, from UserPoolId", () => {
+    const pool = 'arn:aws:cognito-idp:eu-central-1:111111111111:userpool/eu-central-1_AbC123';
+    expect(
+      permissionsFor(
+        call('cognito-idp', 'AdminSetUserPassword', {
+          UserPoolId: 'eu-central-1_AbC123',
+          Username: 'orders',
+          Password: 'x',
+          Permanent: true,
+        }),
+        world(),
+      ),
+    ).toEqual([{ action: 'cognito-idp:AdminSetUserPassword', resource: pool, context: {} }]);
+    const operations = [
+      'ListUsers',
+      'ListUserPoolClients',
+      'AdminCreateUser',
+      'AdminGetUser',
+      'AdminUpdateUserAttributes',
+      'AdminDeleteUserAttributes',
+      'AdminDeleteUser',
+      'CreateUserPoolClient',
+      'DeleteUserPoolClient',
+      'DescribeUserPool',
+      'AddUserPoolClientSecret',
+      'ListUserPoolClientSecrets',
+      'DeleteUserPoolClientSecret',
+    ];
+    for (const operation of operations) {
+      expect(
+        actions(call('cognito-idp', operation, { UserPoolId: 'eu-central-1_AbC123', ClientId: 'c1' })),
+      ).toEqual([`cognito-idp:${operation} ${pool}`]);
+    }
+  });
+
+  it("an app's own sign-in (InitiateAuth) is not authorized by IAM", () => {
+    expect(
+      permissionsFor(
+        call('cognito-idp', 'InitiateAuth', { AuthFlow: 'USER_PASSWORD_AUTH', ClientId: 'c1' }),
+        world(),
+      ),
+    ).toEqual([]);
+  });
+
   it('an operation missing from the table is an error naming it, never a silent skip', () => {
     expect(() => permissionsFor(call('iam', 'AttachUserPolicy', {}), world())).toThrow(
       UnmappedOperationError,
     );
     expect(() => permissionsFor(call('iam', 'AttachUserPolicy', {}), world())).toThrow(
       /iam:AttachUserPolicy/,
+    );
+    expect(() => permissionsFor(call('cognito-idp', 'UpdateUserPool', {}), world())).toThrow(
+      /cognito-idp:UpdateUserPool/,
     );
   });
 });

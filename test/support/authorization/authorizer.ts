@@ -24,11 +24,19 @@ const ERROR_CODE: Record<string, string> = {
   kms: 'AccessDenied',
   states: 'AccessDeniedException',
   secretsmanager: 'AccessDeniedException',
+  'cognito-idp': 'AccessDeniedException',
 };
 
 /** `s3:GetObject _mint/status.json`: the operation and what it named, so a refusal points at the code. */
 function describeCall(call: SdkCall): string {
-  const target = call.input.Key ?? call.input.UserName ?? call.input.Prefix ?? call.input.SecretId;
+  const target =
+    call.input.Key ??
+    call.input.UserName ??
+    call.input.Username ??
+    call.input.ClientId ??
+    call.input.GroupName ??
+    call.input.Prefix ??
+    call.input.SecretId;
   return `${call.service}:${call.operation}${target === undefined ? '' : ` ${String(target)}`}`;
 }
 

@@ -24,6 +24,14 @@ const user = (deployed: DeployedTemplate, path: string, name: string) =>
   `arn:aws:iam::${deployed.names.account}:user${path}${name}`;
 const mintUserTags = { [`aws:ResourceTag/${TAG.appId}`]: 'orders' };
 const key = (deployed: DeployedTemplate) => deployed.bucketKeyArn(BUCKET) ?? 'no-key';
+/** Mint's user pool, or (IAM store) a pool of that name that must be as out of reach as any other. */
+const mintPool = (d: DeployedTemplate) =>
+  d.userPoolArn() ??
+  `arn:aws:cognito-idp:${d.names.region}:${d.names.account}:userpool/${d.names.region}_Mint`;
+const otherPool = (d: DeployedTemplate) =>
+  `arn:aws:cognito-idp:${d.names.region}:${d.names.account}:userpool/${d.names.region}_Other`;
+const onPool = (pool: string, actions: string[]) =>
+  actions.map((action) => ({ action: `cognito-idp:${action}`, resource: pool, context: {} }));
 
 export const MUST_NEVER: readonly MustNever[] = [
   {
@@ -173,6 +181,48 @@ export const MUST_NEVER: readonly MustNever[] = [
       { action: 'iam:ListAccessKeys', resource: user(d, '/mint/', 'orders'), context: { ...mintUserTags } },
       { action: 'iam:TagUser', resource: user(d, '/mint/', 'orders'), context: { ...mintUserTags } },
     ],
+    appliesTo: ['ListApps', 'Report', 'StartCycle'],
+  },
+  {
+    what: "touch any user pool but Mint's (users, passwords, clients or secrets)",
+    requests: (d) =>
+      onPool(otherPool(d), [
+        'ListUsers',
+        'AdminGetUser',
+        'AdminCreateUser',
+        'AdminSetUserPassword',
+        'AdminUpdateUserAttributes',
+        'AdminDeleteUser',
+        'CreateUserPoolClient',
+        'AddUserPoolClientSecret',
+        'DeleteUserPoolClient',
+      ]),
+  },
+  {
+    what:
+      "change Mint's user pool itself (settings, schema, domain, resource servers, an app client's settings), " +
+      'sign in as a service user with admin credentials, or put a user in a group',
+    requests: (d) =>
+      onPool(mintPool(d), [
+        'UpdateUserPool',
+        'DeleteUserPool',
+        'AddCustomAttributes',
+        'SetUserPoolMfaConfig',
+        'CreateUserPoolDomain',
+        'DeleteUserPoolDomain',
+        'CreateResourceServer',
+        'UpdateResourceServer',
+        'UpdateUserPoolClient',
+        'AdminInitiateAuth',
+        'AdminRespondToAuthChallenge',
+        'AdminAddUserToGroup',
+        'AdminSetUserSettings',
+      ]),
+  },
+  {
+    what: 'call Cognito at all (the functions that list apps, start the cycle and write the report)',
+    requests: (d) =>
+      onPool(mintPool(d), ['ListUsers', 'AdminGetUser', 'DescribeUserPool', 'AdminSetUserPassword']),
     appliesTo: ['ListApps', 'Report', 'StartCycle'],
   },
 ];

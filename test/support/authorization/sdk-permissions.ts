@@ -10,12 +10,23 @@
  * a VersionId (and each versioned entry of DeleteObjects) is s3:DeleteObjectVersion; SSE-KMS makes S3
  * call kms:GenerateDataKey on a write and kms:Decrypt on a read with the caller's permissions
  * (kms:ViaService = s3.<region>.amazonaws.com); CreateUser with Tags also needs iam:TagUser;
- * sts:GetCallerIdentity needs no permission at all.
+ * group membership is authorized on the group, not the user; sts:GetCallerIdentity needs no permission
+ * at all. Cognito user pools: every administrative operation is `cognito-idp:<Operation>` on the pool's
+ * ARN (`userpool`, the only resource type those actions have), and the sign-in operations
+ * (InitiateAuth, RespondToAuthChallenge) are not authorized by IAM at all, nor is the pool's
+ * /oauth2/token endpoint, which no SDK calls.
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncognitouserpools.html
  */
 
-import type { SdkCall, Service } from '../../../local/in-memory-aws/sdk-call';
+import type { SdkCall as LocalSdkCall, Service as LocalService } from '../../../local/in-memory-aws/sdk-call';
 
-export type { SdkCall, Service };
+/**
+ * The services the table knows: the in-memory AWS's, and Cognito user pools, which it authorizes for
+ * whichever double hands it a `cognito-idp` call. (Once `local/in-memory-aws/sdk-call.ts` lists
+ * `cognito-idp` itself, this widening is a no-op.)
+ */
+export type Service = LocalService | 'cognito-idp';
+export type SdkCall = Omit<LocalSdkCall, 'service'> & { service: Service };
 
 /** What the world looks like at the moment of the call: existence and tags decide some authorizations. */
 export interface AwsWorld {
@@ -187,6 +198,12 @@ const onUser =
   (action: string, extra?: (input: Record<string, unknown>) => Record<string, string | string[]>): Mapper =>
   (input, world) => [userRequest(world, str(input.UserName), action, extra?.(input))];
 
+const onGroup =
+  (action: string): Mapper =>
+  (input, world) => [
+    { action, resource: `arn:aws:iam::${world.account}:group/${str(input.GroupName)}`, context: {} },
+  ];
+
 const IAM: Record<string, Mapper> = {
   GetAccountAuthorizationDetails: () => [
     { action: 'iam:GetAccountAuthorizationDetails', resource: '*', context: {} },
@@ -237,16 +254,59 @@ const IAM: Record<string, Mapper> = {
   ListServiceSpecificCredentials: onUser('iam:ListServiceSpecificCredentials'),
   DeleteServiceSpecificCredential: onUser('iam:DeleteServiceSpecificCredential'),
   ListGroupsForUser: onUser('iam:ListGroupsForUser'),
-  // A group's ARN carries its path, which the request does not: a group at the root path.
-  RemoveUserFromGroup: (input, world) => [
-    {
-      action: 'iam:RemoveUserFromGroup',
-      resource: `arn:aws:iam::${world.account}:group/${str(input.GroupName)}`,
-      context: {},
-    },
-  ],
+  // Authorized on the group, whatever the user: a group's ARN carries its path, which the request does
+  // not, so the table assumes a group at the root path (as Mint's mint:serviceUserGroup must be).
+  AddUserToGroup: onGroup('iam:AddUserToGroup'),
+  RemoveUserFromGroup: onGroup('iam:RemoveUserFromGroup'),
+  GetGroup: onGroup('iam:GetGroup'),
   // No resource-level permissions: the account's entity counts and quotas.
   GetAccountSummary: () => [{ action: 'iam:GetAccountSummary', resource: '*', context: {} }],
+};
+
+// --- Cognito user pools -------------------------------------------------------------------------------
+
+/** `cognito-idp:<operation>` on the pool the request names (`UserPoolId`). */
+const onPool =
+  (operation: string): Mapper =>
+  (input, world) => [
+    {
+      action: `cognito-idp:${operation}`,
+      resource: `arn:aws:cognito-idp:${world.region}:${world.account}:userpool/${str(input.UserPoolId)}`,
+      context: {},
+    },
+  ];
+
+/** The operations a Cognito identity store may call; each authorized on the pool. */
+const POOL_OPERATIONS = [
+  'DescribeUserPool',
+  'ListUsers',
+  'AdminGetUser',
+  'AdminCreateUser',
+  'AdminUpdateUserAttributes',
+  'AdminDeleteUserAttributes',
+  'AdminSetUserPassword',
+  'AdminDeleteUser',
+  'AdminDisableUser',
+  'AdminEnableUser',
+  'AdminInitiateAuth',
+  'ListUserPoolClients',
+  'DescribeUserPoolClient',
+  'CreateUserPoolClient',
+  'UpdateUserPoolClient',
+  'DeleteUserPoolClient',
+  'ListUserPoolClientSecrets',
+  'AddUserPoolClientSecret',
+  'DeleteUserPoolClientSecret',
+  'AddCustomAttributes',
+  'DescribeResourceServer',
+] as const;
+
+const COGNITO: Record<string, Mapper> = {
+  ...Object.fromEntries(POOL_OPERATIONS.map((operation) => [operation, onPool(operation)])),
+  // "Amazon Cognito doesn't evaluate IAM policies in requests for this API operation" (API reference):
+  // an app's own sign-in, which Mint makes to test a new password.
+  InitiateAuth: () => [],
+  RespondToAuthChallenge: () => [],
 };
 
 // --- the rest -----------------------------------------------------------------------------------------
@@ -294,10 +354,12 @@ const OTHERS: Record<string, Record<string, Mapper>> = {
   },
 };
 
-const TABLE: Record<Service, Record<string, Mapper>> = { s3: S3, iam: IAM, ...OTHERS } as Record<
-  Service,
-  Record<string, Mapper>
->;
+const TABLE: Record<Service, Record<string, Mapper>> = {
+  s3: S3,
+  iam: IAM,
+  'cognito-idp': COGNITO,
+  ...OTHERS,
+} as Record<Service, Record<string, Mapper>>;
 
 export function permissionsFor(call: SdkCall, world: AwsWorld): PermissionRequest[] {
   const mapper = TABLE[call.service]?.[call.operation];

@@ -19,6 +19,8 @@ export interface DeployedNames {
   /** ARN of a customer managed policy (the service users' boundary). */
   managedPolicyArn: (logicalId: string) => string;
   stateMachineArn: string;
+  /** Id of the Cognito user pool a template creates. @default `<region>_<logical id, letters and digits>` */
+  userPoolId?: (logicalId: string) => string;
 }
 
 export interface Principal {
@@ -99,6 +101,8 @@ export class DeployedTemplate {
         return id;
       case 'AWS::Lambda::Function':
         return id;
+      case 'AWS::Cognito::UserPool':
+        return this.userPoolId(id);
       default:
         throw new Error(`cannot resolve Ref ${id} (${type ?? 'unknown resource'})`);
     }
@@ -121,9 +125,34 @@ export class DeployedTemplate {
         return `arn:aws:logs:${region}:${account}:log-group:${id}:*`;
       case 'AWS::SNS::Topic':
         return `arn:aws:sns:${region}:${account}:${id}`;
+      case 'AWS::Cognito::UserPool':
+        return `arn:aws:cognito-idp:${region}:${account}:userpool/${this.userPoolId(id)}`;
       default:
         throw new Error(`cannot resolve Fn::GetAtt ${id}.Arn (${type ?? 'unknown resource'})`);
     }
+  }
+
+  private userPoolId(logicalId: string): string {
+    return (
+      this.names.userPoolId?.(logicalId) ?? `${this.names.region}_${logicalId.replace(/[^0-9a-zA-Z]/g, '')}`
+    );
+  }
+
+  /**
+   * ARN of the service users' user pool: the one the template creates, or the existing one the functions
+   * are given (`MINT_USER_POOL_ID`); undefined with the IAM store.
+   */
+  userPoolArn(): string | undefined {
+    const { account, region } = this.names;
+    const [created] = this.ofType('AWS::Cognito::UserPool');
+    if (created) return this.getAtt(created[0], 'Arn');
+    for (const [, fn] of this.ofType('AWS::Lambda::Function')) {
+      const variables = (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
+        ?.Variables;
+      const id = variables?.MINT_USER_POOL_ID;
+      if (id !== undefined) return `arn:aws:cognito-idp:${region}:${account}:userpool/${this.resolve(id)}`;
+    }
+    return undefined;
   }
 
   /** The role with every statement of every policy attached to it. */
