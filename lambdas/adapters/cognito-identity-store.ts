@@ -99,6 +99,7 @@ export class CognitoIdentityStore implements IdentityStore {
           userName: user.Username,
           arn: `cognito-idp:${this.pool}:user/${user.Username}`,
           ...(known ? { clientId } : {}),
+          ...(!known && clientId ? { recordedClientId: clientId } : {}),
           tags: marks,
           ...(known ? {} : { repairs: [MISSING_CLIENT] }),
         });
@@ -156,15 +157,22 @@ export class CognitoIdentityStore implements IdentityStore {
       if (!isCognitoError(error, 'UsernameExistsException')) throw error;
       await this.tagUser(appId, tags);
     }
-    const clientId = await this.attachClient(appId);
+    const { [COGNITO_CLIENT_ID_MARK]: clientId } = await this.attachClient(appId);
     return { userName: appId, arn: `cognito-idp:${this.pool}:user/${appId}`, clientId, tags };
   }
 
-  /** Gives the user its client: the one of its name the latest listing saw, or a new one; then records it. */
-  private async attachClient(appId: string): Promise<string> {
+  /**
+   * Gives the user its client: the one of its name the latest listing saw, or a new one; then records it.
+   * Returns the marks written: for a client other than the one published, the key marks are cleared,
+   * so its first secret is due at once.
+   */
+  private async attachClient(appId: string, published?: string): Promise<Record<string, string>> {
     const clientId = this.clientsByName.get(appId) ?? (await this.createClient(appId));
-    await this.tagUser(appId, { [COGNITO_CLIENT_ID_MARK]: clientId });
-    return clientId;
+    const marks: Record<string, string> = { [COGNITO_CLIENT_ID_MARK]: clientId };
+    if (published !== undefined && published !== clientId)
+      Object.assign(marks, { [TAG.keyId]: '', [TAG.keyRotatedAt]: '', [TAG.previousKeyId]: '' });
+    await this.tagUser(appId, marks);
+    return marks;
   }
 
   private async createClient(appId: string): Promise<string> {
@@ -189,8 +197,19 @@ export class CognitoIdentityStore implements IdentityStore {
     return clientId;
   }
 
-  async repairServiceUser(user: ServiceUser): Promise<void> {
-    if (user.repairs?.includes(MISSING_CLIENT)) await this.attachClient(user.userName);
+  async repairServiceUser(user: ServiceUser): Promise<ServiceUser> {
+    const { repairs: _done, ...repaired } = user;
+    if (!user.repairs?.includes(MISSING_CLIENT)) return repaired;
+    const { [COGNITO_CLIENT_ID_MARK]: clientId, ...marks } = await this.attachClient(
+      user.userName,
+      user.recordedClientId ?? '',
+    );
+    const tags = { ...user.tags };
+    for (const [mark, value] of Object.entries(marks)) {
+      if (value === '') delete tags[mark];
+      else tags[mark] = value;
+    }
+    return { ...repaired, ...(clientId ? { clientId } : {}), tags };
   }
 
   async deleteServiceUser({ userName, clientId }: CredentialHolder): Promise<void> {

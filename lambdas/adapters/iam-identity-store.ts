@@ -116,13 +116,15 @@ export class IamIdentityStore implements IdentityStore {
     return user;
   }
 
-  async repairServiceUser(user: ServiceUser): Promise<void> {
+  async repairServiceUser(user: ServiceUser): Promise<ServiceUser> {
     const repairs = user.repairs ?? [];
     if (repairs.includes('permissions boundary')) await this.setPermissionsBoundary(user.userName);
     if (this.options.group && repairs.includes(`group ${this.options.group}`))
       await this.iam.send(
         new AddUserToGroupCommand({ UserName: user.userName, GroupName: this.options.group }),
       );
+    const { repairs: _done, ...repaired } = user;
+    return repaired;
   }
 
   async deleteServiceUser({ userName }: CredentialHolder): Promise<void> {

@@ -45,8 +45,11 @@ export interface IdentityStore {
   accountUsage(): Promise<StoreUsage>;
   /** Creates the app's user (and client) with its `mint:app-id` mark and `tags`. */
   createServiceUser(appId: string, tags?: Record<string, string>): Promise<ServiceUser>;
-  /** Puts right what `ServiceUser.repairs` named (a missing boundary, group or client). */
-  repairServiceUser(user: ServiceUser): Promise<void>;
+  /**
+   * Puts right what `ServiceUser.repairs` named (a missing boundary, group or client), returning the
+   * user as it is now (a new client, and marks that make its first secret due).
+   */
+  repairServiceUser(user: ServiceUser): Promise<ServiceUser>;
   /**
    * Deletes the user and everything Mint gave it. Missing pieces are not an error; what it may not remove
    * is thrown as `UserNotDeletedError` naming it.

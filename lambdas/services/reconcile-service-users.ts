@@ -135,7 +135,9 @@ export async function reconcileServiceUsers(
     await attempt(ref.appId, 'repair-user', async () => {
       const user = managed.get(ref.appId);
       if (!user) return;
-      await ports.identity.repairServiceUser(user);
+      const repaired = { ...(await ports.identity.repairServiceUser(user)), appId: ref.appId };
+      managed.set(ref.appId, repaired);
+      if (activeUsers.has(ref.appId)) activeUsers.set(ref.appId, repaired);
       result.repaired.push(ref.appId);
     });
   }

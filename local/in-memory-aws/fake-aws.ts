@@ -6,7 +6,7 @@ import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { currentTask } from '../task-context';
-import { CognitoPools } from './cognito-pools';
+import { CognitoPools, type FakePool } from './cognito-pools';
 import { registerAttachments } from './iam-attachments';
 import { registerCredentials } from './iam-credentials';
 import { type FakeUser, IamUsers } from './iam-users';
@@ -15,7 +15,7 @@ import { type ObjectVersion, S3Objects } from './s3-objects';
 import type { SdkCall, Service } from './sdk-call';
 import { type ApiClass, type RateLimit, Throttling, type ThrottlingOptions } from './throttling';
 
-export type { ApiClass, FakeUser, ObjectVersion, RateLimit };
+export type { ApiClass, FakePool, FakeUser, ObjectVersion, RateLimit };
 export { awsError };
 
 /**

@@ -138,11 +138,13 @@ export class InMemoryIdentityStore implements IdentityStore {
     return { userName: appId, arn: user.arn, ...this.clientOf(user), tags: { ...tags } };
   }
 
-  async repairServiceUser({ userName }: ServiceUser): Promise<void> {
+  async repairServiceUser(listed: ServiceUser): Promise<ServiceUser> {
     this.calls.push('repairServiceUser');
-    const user = this.existing(userName);
+    const user = this.existing(listed.userName);
     user.boundaryArn = this.boundaryArn;
     if (this.group && !user.groups.includes(this.group)) user.groups.push(this.group);
+    const { repairs: _done, ...repaired } = listed;
+    return repaired;
   }
 
   async deleteServiceUser({ userName }: CredentialHolder): Promise<void> {

@@ -1,0 +1,202 @@
+import {
+  CognitoIdentityProviderClient,
+  InitiateAuthCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { secretHash } from '../../lambdas/adapters/cognito-credential-tester';
+import { customAttributeName } from '../../lambdas/contracts/cognito-attributes';
+import { credentialsKey } from '../../lambdas/core/credentials';
+import { cycleKeys } from '../../lambdas/core/cycle';
+import type { FakeAws, FakePool } from '../../local/in-memory-aws/fake-aws';
+import {
+  enforcingFakeAws,
+  lambdaEnv,
+  refusals,
+  renderDefinition,
+  runCycle,
+  startKioStub,
+  synthMint,
+  useLambdaEnvironment,
+} from '../support/workflow-harness';
+
+const TOKEN_ENDPOINT = 'https://mint-example.auth.eu-central-1.amazoncognito.com/oauth2/token';
+const kioApp = (id: string, active = true) => ({ id, team_id: 'team-a', name: id, active });
+const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
+
+/**
+ * Whole cycles with the Cognito identity store, on the in-memory AWS's user pool and token endpoint:
+ * what an app gets (a user that signs in, a client that gets tokens) and the overlap of secrets.
+ */
+describe('the rotation cycle with the Cognito identity store', () => {
+  const { template } = synthMint({ 'mint:identityStore': 'cognito' });
+  const definition = renderDefinition(template);
+  let aws: FakeAws;
+  let authorizer: ReturnType<typeof enforcingFakeAws>['authorizer'];
+  let POOL: string;
+  let pool: FakePool;
+  let kio: Awaited<ReturnType<typeof startKioStub>>;
+  let writeSpy: jest.SpyInstance;
+  const cognito = new CognitoIdentityProviderClient({ region: 'eu-central-1' });
+
+  beforeAll(async () => {
+    kio = await startKioStub();
+  });
+  afterAll(() => kio.close());
+  beforeEach(() => {
+    // Every call a handler makes is evaluated against the deployed policies and refused as AWS would.
+    ({ aws, authorizer } = enforcingFakeAws(template, definition));
+    POOL = authorizer.template.userPoolArn()?.split('/').pop() ?? '';
+    pool = aws.cognitoPools.addPool(POOL);
+    useLambdaEnvironment({
+      ...lambdaEnv(kio.url),
+      MINT_BOUNDARY_ARN: undefined,
+      MINT_IDENTITY_STORE: 'cognito',
+      MINT_USER_POOL_ID: POOL,
+      MINT_TOKEN_ENDPOINT: TOKEN_ENDPOINT,
+    });
+    writeSpy = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  });
+  afterEach(() => {
+    writeSpy.mockRestore();
+    aws.restore();
+    // A call the deployed policies refuse fails the test, naming function, call, resource and decision.
+    expect(refusals(authorizer)).toEqual([]);
+  });
+
+  const cycle = (input: Record<string, unknown> = {}) =>
+    runCycle(definition, input, { target: { fetch: aws.tokenEndpointFetch } });
+  const published = (appId: string) => JSON.parse(aws.object(credentialsKey(appId)) ?? 'null');
+  const clientOf = (appId: string) => {
+    const client = [...pool.clients.values()].find((c) => c.name === appId);
+    if (!client) throw new Error(`no client ${appId}`);
+    return client;
+  };
+  const token = (clientId: string, secret: string) => aws.cognitoPools.issueToken(clientId, secret);
+  const signIn = (doc: Record<string, string>) =>
+    cognito.send(
+      new InitiateAuthCommand({
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        ClientId: doc.client_id,
+        AuthParameters: {
+          USERNAME: doc.application_username ?? '',
+          PASSWORD: doc.application_password ?? '',
+          SECRET_HASH: secretHash(
+            doc.application_username ?? '',
+            doc.client_id ?? '',
+            doc.client_secret ?? '',
+          ),
+        },
+      }),
+    );
+  const age = (appId: string, mark: string, when: string) =>
+    pool.users.get(appId)?.attributes.set(customAttributeName(mark), when);
+
+  it('gives each new app a user that signs in and a client that gets tokens, with one secret left', async () => {
+    kio.setApps([kioApp('orders'), kioApp('billing')]);
+    const run = await cycle();
+    expect(run.status).toBe('SUCCEEDED');
+    for (const appId of ['orders', 'billing']) {
+      const doc = published(appId);
+      const client = clientOf(appId);
+      expect(doc).toMatchObject({ application_username: appId, client_id: client.clientId });
+      expect(token(doc.client_id, doc.client_secret)).toMatchObject({ token_type: 'Bearer' });
+      await expect(signIn(doc)).resolves.toMatchObject({ AuthenticationResult: expect.any(Object) });
+      // The secret the client was created with was never published: it is gone once the new one is.
+      expect(client.secrets.map((s) => s.value)).toEqual([doc.client_secret]);
+      expect(pool.users.get(appId)?.status).toBe('CONFIRMED');
+      expect(pool.users.get(appId)?.attributes.get('custom:mint_key_id')).toBe(client.secrets[0]?.id);
+      expect(aws.object(cycleKeys.pending(appId))).toBeUndefined();
+    }
+    // The deployed policies were asked about each Cognito call, on the pool's ARN.
+    const asked = authorizer.evaluations.map((e) => `${e.request.action} ${e.request.resource}`);
+    for (const action of [
+      'AdminCreateUser',
+      'CreateUserPoolClient',
+      'AddUserPoolClientSecret',
+      'AdminSetUserPassword',
+    ])
+      expect(asked).toContain(`cognito-idp:${action} ${authorizer.template.userPoolArn()}`);
+    // Nothing is due in the next cycle: it only lists, and writes nothing to Cognito.
+    aws.calls = [];
+    expect((await cycle()).status).toBe('SUCCEEDED');
+    const cognitoWrites = aws.calls.filter((c) => /^(Admin(?!Get)|Create|Delete|Add)/.test(c));
+    expect(cognitoWrites).toEqual([]);
+    expect(aws.calls).toEqual(expect.arrayContaining(['ListUsers', 'ListUserPoolClients']));
+  });
+
+  it('rotates a due secret with overlap: both work until the grace period ends, then only the new one', async () => {
+    kio.setApps([kioApp('orders')]);
+    await cycle();
+    const first = published('orders');
+    age('orders', 'mint_key_at', daysAgo(31));
+    expect((await cycle()).status).toBe('SUCCEEDED');
+    const second = published('orders');
+    expect(second.client_id).toBe(first.client_id);
+    expect(second.client_secret).not.toBe(first.client_secret);
+    expect(token(first.client_id, first.client_secret)).toMatchObject({ token_type: 'Bearer' });
+    expect(token(second.client_id, second.client_secret)).toMatchObject({ token_type: 'Bearer' });
+    await expect(signIn(second)).resolves.toMatchObject({ AuthenticationResult: expect.any(Object) });
+    expect(clientOf('orders').secrets).toHaveLength(2);
+
+    // The grace period (24 h by default) has passed: the next cycle retires the previous secret.
+    age('orders', 'mint_key_at', daysAgo(2));
+    expect((await cycle()).status).toBe('SUCCEEDED');
+    expect(token(first.client_id, first.client_secret)).toEqual({ error: 'invalid_client', status: 400 });
+    expect(token(second.client_id, second.client_secret)).toMatchObject({ token_type: 'Bearer' });
+    expect(published('orders').client_secret).toBe(second.client_secret);
+    expect(clientOf('orders').secrets).toHaveLength(1);
+  });
+
+  it('revokes the previous secret at once in an emergency rotation', async () => {
+    kio.setApps([kioApp('orders')]);
+    await cycle();
+    await cycle({ apps: ['orders'], force: true });
+    const leaked = published('orders');
+    const run = await cycle({ apps: ['orders'], force: true, revokePrevious: true });
+    expect(run.status).toBe('SUCCEEDED');
+    const now = published('orders');
+    expect(token(leaked.client_id, leaked.client_secret)).toEqual({ error: 'invalid_client', status: 400 });
+    expect(token(now.client_id, now.client_secret)).toMatchObject({ token_type: 'Bearer' });
+    expect(clientOf('orders').secrets).toHaveLength(1);
+  });
+
+  it('finishes a rotation whose process died after the secret was added, without a third secret', async () => {
+    kio.setApps([kioApp('orders')]);
+    await cycle();
+    age('orders', 'mint_key_at', daysAgo(31));
+    const before = published('orders');
+    aws.killAt({ command: 'InitiateAuth', applied: true });
+    aws.calls = [];
+    await cycle();
+    expect(aws.killPending).toBe(false);
+    // The killed process kept its lease; once it has expired, the next cycle finishes the staged rotation.
+    const stage = JSON.parse(aws.object(cycleKeys.pending('orders')) ?? '{}');
+    expect(stage.rotation).toBeDefined();
+    stage.lease.at = new Date(Date.now() - 20 * 60_000).toISOString();
+    aws.objects.set(cycleKeys.pending('orders'), [{ body: JSON.stringify(stage), version: 99 }]);
+    expect((await cycle()).status).toBe('SUCCEEDED');
+    expect(aws.calls.filter((c) => c === 'AddUserPoolClientSecret')).toHaveLength(1);
+    const doc = published('orders');
+    expect(doc.client_secret === before.client_secret).toBe(false);
+    expect(doc.client_secret === stage.rotation.document.client_secret).toBe(true);
+    expect(token(doc.client_id, doc.client_secret)).toMatchObject({ token_type: 'Bearer' });
+    await expect(signIn(doc)).resolves.toMatchObject({ AuthenticationResult: expect.any(Object) });
+    expect(clientOf('orders').secrets.length).toBeLessThanOrEqual(2);
+    expect(aws.object(cycleKeys.pending('orders'))).toBeUndefined();
+  });
+
+  it("gives a user whose client was deleted by hand a client again, and deletes an inactive app's user and client", async () => {
+    kio.setApps([kioApp('orders'), kioApp('billing')]);
+    await cycle();
+    pool.clients.delete(clientOf('orders').clientId);
+    kio.setApps([kioApp('orders'), kioApp('billing', false)]);
+    expect((await cycle()).status).toBe('SUCCEEDED');
+    expect(pool.users.has('billing')).toBe(false);
+    expect([...pool.clients.values()].some((c) => c.name === 'billing')).toBe(false);
+    expect(aws.object(credentialsKey('billing'))).toBeUndefined();
+    // The repaired client has no published secret yet: the next cycle publishes one.
+    expect((await cycle()).status).toBe('SUCCEEDED');
+    const doc = published('orders');
+    expect(doc.client_id).toBe(clientOf('orders').clientId);
+    expect(token(doc.client_id, doc.client_secret)).toMatchObject({ token_type: 'Bearer' });
+  });
+});
