@@ -179,3 +179,56 @@ describe('IamIdentityStore', () => {
     });
   });
 });
+
+describe('IamIdentityStore with mint:serviceUserGroup', () => {
+  let aws: FakeAws;
+  let store: IamIdentityStore;
+  beforeEach(() => {
+    aws = new FakeAws();
+    aws.iamGroups.add('mint-apps');
+    aws.iamGroups.add('Admins');
+    store = new IamIdentityStore(new IAM.IAMClient({ region: 'eu-central-1' }), {
+      path: '/mint/',
+      boundaryArn: BOUNDARY,
+      group: 'mint-apps',
+    });
+  });
+  afterEach(() => aws.restore());
+
+  it('adds each new user to the group, and only to that group', async () => {
+    await store.createServiceUser('orders');
+    expect(aws.users.get('orders')?.groups).toEqual(['mint-apps']);
+    const [listed] = await store.listServiceUsers();
+    expect(listed?.repairs).toBeUndefined();
+  });
+
+  it('reports a user outside the group and puts it back, leaving its other groups alone', async () => {
+    aws.addUser('orders', { 'mint:app-id': 'orders' }, '/mint/', BOUNDARY).groups.push('Admins');
+    const [listed] = await store.listServiceUsers();
+    expect(listed?.repairs).toEqual(['group mint-apps']);
+    if (listed) await expect(store.repairServiceUser(listed)).resolves.not.toHaveProperty('repairs');
+    expect(aws.users.get('orders')?.groups).toEqual(['Admins', 'mint-apps']);
+    expect(aws.calls).not.toContain('PutUserPermissionsBoundary');
+  });
+
+  it("takes the user out of Mint's group before deleting it, so IAM's DeleteConflict never comes", async () => {
+    await store.createServiceUser('orders');
+    await store.addClientSecret({ userName: 'orders' });
+    await store.setPassword('orders', 'Pw-1-abcdefgh', { firstTime: true });
+    aws.calls = [];
+    await store.deleteServiceUser({ userName: 'orders' });
+    expect(aws.users.has('orders')).toBe(false);
+    expect(aws.calls.indexOf('RemoveUserFromGroup')).toBeLessThan(aws.calls.indexOf('DeleteUser'));
+    expect(aws.calls.filter((c) => c === 'DeleteUser')).toHaveLength(1);
+  });
+
+  it('still refuses to remove a user from a group that is not Mint’s', async () => {
+    await store.createServiceUser('orders');
+    aws.users.get('orders')?.groups.push('Admins');
+    await expect(store.deleteServiceUser({ userName: 'orders' })).rejects.toMatchObject({
+      name: 'Mint.UserNotDeleted',
+      message: expect.stringMatching(/member of group\(s\) Admins/),
+    });
+    expect(aws.users.get('orders')?.groups).toEqual(['Admins']);
+  });
+});

@@ -36,3 +36,23 @@ describe('generatePassword', () => {
     expect(generatePassword(strict)).not.toBe(generatePassword(strict));
   });
 });
+
+describe('generated passwords in a Cognito user pool', () => {
+  // Cognito's password special characters (Cognito developer guide, user pool password policies).
+  const COGNITO = /^[A-Za-z0-9^$*.[\]{}()?"!@#%&/\\,><':;|_~`=+-]+$/;
+
+  it('use only characters Cognito accepts and meet the pool policy Mint deploys', () => {
+    const policy = {
+      minimumLength: 32,
+      requireSymbols: true,
+      requireNumbers: true,
+      requireUppercase: true,
+      requireLowercase: true,
+    };
+    for (let i = 0; i < 200; i++) {
+      const password = generatePassword(policy);
+      expect(password).toMatch(COGNITO);
+      expect(password.length).toBeGreaterThanOrEqual(32);
+    }
+  });
+});

@@ -137,3 +137,69 @@ describe('planRotation', () => {
     });
   });
 });
+
+describe('planRotation for a store that keeps a client’s last secret (Cognito)', () => {
+  it('keeps the only secret, an orphan, until the new one is published, then retires it', () => {
+    const plan = planRotation({
+      keyIds: ['client--1'],
+      work: due({ password: true, accessKey: true }),
+      revokePrevious: false,
+      keepOneKey: true,
+    });
+    expect(plan).toMatchObject({
+      kind: 'act',
+      deleteOrphans: [],
+      newKey: true,
+      retireAfterPublish: ['client--1'],
+      nextPreviousKeyId: '',
+    });
+    expect(plan).not.toHaveProperty('retireBeforeCreate');
+  });
+
+  it('deletes all but one of two orphans before creating, and the last after publishing', () => {
+    const plan = planRotation({
+      keyIds: ['client--1', 'client--2'],
+      work: due({ accessKey: true }),
+      revokePrevious: false,
+      keepOneKey: true,
+    });
+    expect(plan).toMatchObject({ deleteOrphans: ['client--1'], retireAfterPublish: ['client--2'] });
+  });
+
+  it('deletes orphans at once when a published secret remains, as for IAM', () => {
+    const plan = planRotation({
+      keyIds: ['client--1', 'client--2'],
+      publishedKeyId: 'client--2',
+      work: due({ accessKey: true }),
+      revokePrevious: false,
+      keepOneKey: true,
+    });
+    expect(plan).toMatchObject({
+      deleteOrphans: ['client--1'],
+      retireAfterPublish: [],
+      nextPreviousKeyId: 'client--2',
+    });
+  });
+
+  it('resumes a stage by the secret id it recorded, not the shared client id', () => {
+    const staged: PendingRotation = {
+      ...pending('the-client'),
+      keyId: 'the-client--2',
+      previousKeyId: 'the-client--1',
+    };
+    const plan = planRotation({
+      keyIds: ['the-client--1', 'the-client--2'],
+      publishedKeyId: 'the-client--1',
+      pending: staged,
+      work: due(),
+      revokePrevious: false,
+      keepOneKey: true,
+    });
+    expect(plan).toMatchObject({
+      kind: 'act',
+      resume: staged,
+      deleteOrphans: [],
+      nextPreviousKeyId: 'the-client--1',
+    });
+  });
+});
