@@ -185,8 +185,8 @@ export class CognitoIdentityStore implements IdentityStore {
         AllowedOAuthFlows: ['client_credentials'],
         AllowedOAuthScopes: [...this.options.scopes],
         ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
-        // The app may read its user's standard attributes but write none: Mint's marks stay Mint's.
-        WriteAttributes: [],
+        // No WriteAttributes: a client that names none may write only the pool's standard attributes
+        // (CreateUserPoolClient, WriteAttributes), so an app signed in as its user cannot change Mint's marks.
         PreventUserExistenceErrors: 'ENABLED',
         EnableTokenRevocation: true,
       }),
