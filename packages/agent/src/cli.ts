@@ -242,21 +242,35 @@ export async function runAgent(
   return 0;
 }
 
-async function mainToken(argv: string[]): Promise<number> {
-  let args: TokenArgs;
+/**
+ * Parses the command line, or answers for it: exit 2 with the usage error, or 0 after printing the
+ * usage when asked for help. Returns the arguments when there is work to do.
+ */
+function parseOrAnswer<A extends { help?: boolean }>(
+  parse: () => A,
+  usage: string,
+): { args: A } | { exitCode: number } {
+  let args: A;
   try {
-    args = parseTokenArgs(argv, process.env);
+    args = parse();
   } catch (error) {
     if (error instanceof AgentUsageError) {
       process.stderr.write(`${error.message}\n`);
-      return 2;
+      return { exitCode: 2 };
     }
     throw error;
   }
   if (args.help) {
-    process.stdout.write(`${TOKEN_USAGE}\n`);
-    return 0;
+    process.stdout.write(`${usage}\n`);
+    return { exitCode: 0 };
   }
+  return { args };
+}
+
+async function mainToken(argv: string[]): Promise<number> {
+  const parsed = parseOrAnswer(() => parseTokenArgs(argv, process.env), TOKEN_USAGE);
+  if ('exitCode' in parsed) return parsed.exitCode;
+  const { args } = parsed;
   return runToken(args, {
     log: (line) => process.stdout.write(`${line}\n`),
     error: (line) => process.stderr.write(`${line}\n`),
@@ -265,20 +279,9 @@ async function mainToken(argv: string[]): Promise<number> {
 
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'token') return mainToken(argv.slice(1));
-  let args: AgentArgs;
-  try {
-    args = parseAgentArgs(argv, process.env);
-  } catch (error) {
-    if (error instanceof AgentUsageError) {
-      process.stderr.write(`${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
-  if (args.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const parsed = parseOrAnswer(() => parseAgentArgs(argv, process.env), USAGE);
+  if ('exitCode' in parsed) return parsed.exitCode;
+  const { args } = parsed;
   const stopSignal = new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());
