@@ -166,11 +166,17 @@ export class CognitoIdentityStore implements IdentityStore {
    * Returns the marks written: for a client other than the one published, the key marks are cleared,
    * so its first secret is due at once.
    */
-  private async attachClient(appId: string, published?: string): Promise<Record<string, string>> {
+  private async attachClient(
+    appId: string,
+    previous?: { clientId: string; tags: Record<string, string> },
+  ): Promise<Record<string, string>> {
     const clientId = this.clientsByName.get(appId) ?? (await this.createClient(appId));
     const marks: Record<string, string> = { [COGNITO_CLIENT_ID_MARK]: clientId };
-    if (published !== undefined && published !== clientId)
-      Object.assign(marks, { [TAG.keyId]: '', [TAG.keyRotatedAt]: '', [TAG.previousKeyId]: '' });
+    if (previous && previous.clientId !== clientId) {
+      // Only marks the user carries: clearing a missing one would be a write for nothing.
+      for (const mark of [TAG.keyId, TAG.keyRotatedAt, TAG.previousKeyId])
+        if (previous.tags[mark]) marks[mark] = '';
+    }
     await this.tagUser(appId, marks);
     return marks;
   }
@@ -200,10 +206,10 @@ export class CognitoIdentityStore implements IdentityStore {
   async repairServiceUser(user: ServiceUser): Promise<ServiceUser> {
     const { repairs: _done, ...repaired } = user;
     if (!user.repairs?.includes(MISSING_CLIENT)) return repaired;
-    const { [COGNITO_CLIENT_ID_MARK]: clientId, ...marks } = await this.attachClient(
-      user.userName,
-      user.recordedClientId ?? '',
-    );
+    const { [COGNITO_CLIENT_ID_MARK]: clientId, ...marks } = await this.attachClient(user.userName, {
+      clientId: user.recordedClientId ?? '',
+      tags: user.tags,
+    });
     const tags = { ...user.tags };
     for (const [mark, value] of Object.entries(marks)) {
       if (value === '') delete tags[mark];

@@ -248,7 +248,9 @@ async function attemptRotation(
 
     step = 'record';
     const stamp = ports.now().toISOString();
-    const record: Record<string, string> = { [TAG.previousKeyId]: plan.nextPreviousKeyId };
+    const record: Record<string, string> = {};
+    // Clearing a mark the user does not carry would be a write for nothing.
+    if (plan.nextPreviousKeyId || tags[TAG.previousKeyId]) record[TAG.previousKeyId] = plan.nextPreviousKeyId;
     if (pending?.newPassword) record[TAG.passwordRotatedAt] = stamp;
     if (pending?.newKey) record[TAG.keyRotatedAt] = stamp;
     // Which secret is published, for a store whose documents do not say (IAM's name their key).
