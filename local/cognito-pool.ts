@@ -126,6 +126,17 @@ async function findPool(cognito: CognitoIdentityProviderClient): Promise<string 
   return undefined;
 }
 
+/** What an error says about the endpoint in one line: a deserialization error means "not a Cognito reply". */
+function describeFailure(error: unknown): string {
+  const e = error as Error & { $metadata?: { httpStatusCode?: number } };
+  const status = e.$metadata?.httpStatusCode;
+  const notCognito = e.name === 'SyntaxError' || /Deserialization error|<html/i.test(String(e.message));
+  const what = notCognito
+    ? '(not a Cognito response: the emulator does not know the action)'
+    : `${e.name}: ${String(e.message).split('\n')[0]}`;
+  return `${status ? `HTTP ${status} ` : ''}${what}`;
+}
+
 /**
  * The Cognito store rotates app client secrets and proves each one at the token endpoint. moto 5.2 has
  * neither; `local/moto_server.py` adds both. Found out once, before any cycle: ListUserPoolClientSecrets
@@ -140,7 +151,7 @@ export async function assertCognitoClientSecrets(userPoolId: string, endpoint: s
     problems.push('ListUserPoolClientSecrets found a client that does not exist');
   } catch (error) {
     if (!(error instanceof Error && error.name === 'ResourceNotFoundException'))
-      problems.push(`ListUserPoolClientSecrets answered ${(error as Error).name}`);
+      problems.push(`ListUserPoolClientSecrets answered ${describeFailure(error)}`);
   } finally {
     cognito.destroy();
   }
