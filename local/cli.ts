@@ -9,7 +9,7 @@ import { readAllSettings } from '../lambdas/contracts/settings';
 import { OWNERS_KEY } from '../lambdas/core/owners';
 import { EmulatorUnsupportedError } from './emulator';
 import type { CycleRun } from './engine';
-import { takeInventory } from './inventory';
+import { inventoryStoreOf, takeInventory } from './inventory';
 import { type LocalMint, startLocalMint } from './local-mint';
 import { MotoMissingError } from './moto';
 import { type LocalArgs, parseLocalArgs, USAGE, UsageError } from './options';
@@ -41,7 +41,7 @@ async function runCycles(mint: LocalMint, args: LocalArgs, outDir: string): Prom
       print(
         `clock: ${now().toISOString()} (real time ${clockOffset >= 0 ? '+' : ''}${Math.round(clockOffset / 1000)} s)`,
       );
-    print(formatSummary(summary));
+    print(formatSummary(summary, args.identityStore));
   }
   return summaries;
 }
@@ -67,7 +67,12 @@ export async function main(argv: string[]): Promise<number> {
   mkdirSync(outDir, { recursive: true });
   let mint: LocalMint;
   try {
-    mint = await startLocalMint({ kioUrl: args.kioUrl, apps, endpoint: args.endpoint });
+    mint = await startLocalMint({
+      kioUrl: args.kioUrl,
+      apps,
+      endpoint: args.endpoint,
+      identityStore: args.identityStore,
+    });
   } catch (error) {
     if (error instanceof MotoMissingError || error instanceof EmulatorUnsupportedError) {
       complain(error.message);
@@ -84,6 +89,12 @@ export async function main(argv: string[]): Promise<number> {
   try {
     print(`AWS: ${mint.endpoint}${args.endpoint ? '' : ' (moto, started for this run)'}`);
     print(`Kio: ${mint.kioUrl}${mint.kio ? ` (stub serving ${apps?.length ?? 0} apps)` : ''}`);
+    const cognito = mint.identityStore === 'cognito';
+    const userPoolId = mint.environment.MINT_USER_POOL_ID ?? '';
+    if (cognito)
+      print(
+        `identity store: cognito, user pool ${userPoolId}, token endpoint ${mint.environment.MINT_TOKEN_ENDPOINT}`,
+      );
     print(`bucket: s3://${mint.bucket}\n`);
     if (args.owners !== undefined) {
       const clients = createAwsClients(readAllSettings(mint.environment), { endpoint: mint.endpoint });
@@ -91,7 +102,7 @@ export async function main(argv: string[]): Promise<number> {
       print(`owner mapping: s3://${mint.bucket}/${OWNERS_KEY}\n`);
     }
     const summaries = await runCycles(mint, args, outDir);
-    const inventory = await takeInventory(mint.bucket, mint.environment.MINT_USER_PATH ?? '/mint/');
+    const inventory = await takeInventory(mint.bucket, inventoryStoreOf(mint.environment));
     writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify(summaries, null, 2)}\n`);
     writeFileSync(join(outDir, 'inventory.json'), `${JSON.stringify(inventory, null, 2)}\n`);
     const published = inventory.objects.filter(
@@ -103,10 +114,10 @@ export async function main(argv: string[]): Promise<number> {
       `\n${summaries.length} cycle(s), ${failed} with failures, in ${((performance.now() - started) / 1000).toFixed(1)} s.`,
     );
     print(
-      `${inventory.users.length} service users; ${published.length} credentials files in s3://${mint.bucket}/.`,
+      `${inventory.users.length} service users${cognito ? ` (each a user and an app client in ${userPoolId})` : ''}; ${published.length} credentials files in s3://${mint.bucket}/.`,
     );
     print(
-      `Look at: ${where}/summary.json (per cycle), ${where}/inventory.json (users, key ids, object versions),`,
+      `Look at: ${where}/summary.json (per cycle), ${where}/inventory.json (users, ${cognito ? 'client ids, secret ids' : 'key ids'}, object versions),`,
     );
     print(
       `         ${where}/<cycle>.log (handler logs and EMF metrics). Secret values are never written there.`,
@@ -116,6 +127,10 @@ export async function main(argv: string[]): Promise<number> {
       print(
         `  AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws --endpoint-url ${mint.endpoint} s3 ls s3://${mint.bucket} --recursive`,
       );
+      if (cognito)
+        print(
+          `  AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws --endpoint-url ${mint.endpoint} --region ${process.env.AWS_REGION} cognito-idp list-users --user-pool-id ${userPoolId}`,
+        );
       const stateMachineArn = await mint.registerStateMachine();
       print(
         `  AWS_ENDPOINT_URL=${mint.endpoint} AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_REGION=${process.env.AWS_REGION} npx mint status --bucket ${mint.bucket} --state-machine-arn ${stateMachineArn}`,

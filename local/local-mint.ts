@@ -1,5 +1,7 @@
 import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { Template } from 'aws-cdk-lib/assertions';
+import { type SettingValues, tunableSettings } from '../lambdas/contracts/settings';
+import { assertCognitoClientSecrets, localTokenEndpoint, provisionUserPool } from './cognito-pool';
 import { assertUserPermissionsBoundaries } from './emulator';
 import { type CycleRun, provisionResource, type RunCycleOptions, runCycle } from './engine';
 import { type KioStub, startKioStub } from './kio-stub';
@@ -25,7 +27,17 @@ export interface LocalMintOptions {
   context?: Record<string, unknown>;
   /** Extra environment for the handlers, on top of what the synthesized functions carry. */
   env?: Record<string, string>;
+  /**
+   * Where service users live (default `iam`). `cognito`: a user pool is created in moto (Mint's custom
+   * attributes, a resource server per scope) and the functions get the Cognito store's settings.
+   */
+  identityStore?: IdentityStoreKind;
 }
+
+export type IdentityStoreKind = SettingValues['identityStore'];
+
+/** Variables only the IAM store reads: the functions of a Cognito deployment do not get them. */
+const IAM_ONLY_VARIABLES = ['MINT_BOUNDARY_ARN', 'MINT_SERVICE_USER_GROUP'];
 
 export interface LocalMint {
   endpoint: string;
@@ -33,10 +45,16 @@ export interface LocalMint {
   /** The Kio stub, when this run started one. */
   kio?: KioStub;
   bucket: string;
+  /** IAM store: the boundary every service user gets (created even for Cognito, where it goes unused). */
   boundaryArn: string;
+  identityStore: IdentityStoreKind;
   template: Template;
   definition: Record<string, unknown>;
-  /** The Lambda environment the stack would deploy, with the local names of its bucket and boundary. */
+  /**
+   * The Lambda environment the stack would deploy, with the local names of its bucket and boundary; for
+   * Cognito, with the local pool's id and token endpoint (updated in place by `reset`, which makes a new
+   * pool).
+   */
   environment: Record<string, string>;
   /** Executes one cycle of the synthesized state machine. */
   cycle(input?: unknown, options?: Partial<RunCycleOptions>): Promise<CycleRun>;
@@ -108,9 +126,9 @@ export async function startLocalMint(options: LocalMintOptions = {}): Promise<Lo
       AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'mint-local',
       AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'mint-local',
     });
+    const context = { ...cdkJsonContext(), ...options.context };
     const { template } = synthMint({
-      ...cdkJsonContext(),
-      ...options.context,
+      ...context,
       'mint:kioUrl': kioUrl,
       // The stub needs no token; a configured Secrets Manager secret would not exist locally.
       ...(kio ? { 'mint:kioTokenSecretName': undefined } : {}),
@@ -128,9 +146,37 @@ export async function startLocalMint(options: LocalMintOptions = {}): Promise<Lo
     };
     await provision();
     const env = lambdaEnvironment(template, (resource) => resolved.get(resource.logicalId) ?? '');
-    if (env.MINT_BOUNDARY_ARN) await assertUserPermissionsBoundaries(env.MINT_BOUNDARY_ARN, endpoint);
+    const identityStore = options.identityStore ?? 'iam';
+    const boundaryArn = env.MINT_BOUNDARY_ARN ?? '';
+    // The synthesized stack is the IAM store's; for Cognito the local pool stands in for the one the
+    // stack would create, and the functions get that store's settings instead of IAM's.
+    const oauthScopes = tunableSettings.oauthScopes.parse(
+      options.env?.MINT_OAUTH_SCOPES || env.MINT_OAUTH_SCOPES || context['mint:oauthScopes'],
+    );
+    const cognitoEnvironment = async (): Promise<Record<string, string>> => {
+      const userPoolId = await provisionUserPool(oauthScopes);
+      return {
+        MINT_IDENTITY_STORE: 'cognito',
+        MINT_USER_POOL_ID: userPoolId,
+        MINT_OAUTH_SCOPES: oauthScopes,
+        MINT_TOKEN_ENDPOINT: localTokenEndpoint(endpoint),
+      };
+    };
+    let storeEnvironment: Record<string, string> = {};
+    if (identityStore === 'cognito') {
+      for (const name of IAM_ONLY_VARIABLES) delete env[name];
+      storeEnvironment = await cognitoEnvironment();
+      await assertCognitoClientSecrets(storeEnvironment.MINT_USER_POOL_ID ?? '', endpoint);
+    } else if (env.MINT_BOUNDARY_ARN) {
+      await assertUserPermissionsBoundaries(env.MINT_BOUNDARY_ARN, endpoint);
+    }
     // The guard asks Step Functions, which does not run here; each local cycle runs to completion anyway.
-    const environment = { ...env, MINT_CYCLE_GUARD: 'off', ...options.env };
+    const environment: Record<string, string> = {
+      ...env,
+      MINT_CYCLE_GUARD: 'off',
+      ...options.env,
+      ...storeEnvironment,
+    };
     const target = { endpoint, region: process.env.AWS_REGION ?? LOCAL_REGION };
     const definition = renderDefinition(template);
     return {
@@ -138,7 +184,8 @@ export async function startLocalMint(options: LocalMintOptions = {}): Promise<Lo
       kioUrl,
       kio,
       bucket: env.MINT_BUCKET ?? '',
-      boundaryArn: env.MINT_BOUNDARY_ARN ?? '',
+      boundaryArn,
+      identityStore,
       template,
       definition,
       environment,
@@ -162,6 +209,7 @@ export async function startLocalMint(options: LocalMintOptions = {}): Promise<Lo
       reset: async () => {
         await resetMoto(endpoint);
         await provision();
+        if (identityStore === 'cognito') Object.assign(environment, await cognitoEnvironment());
       },
       stop,
     };

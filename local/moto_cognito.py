@@ -45,6 +45,12 @@ Authorization header, X-Amz-Target or the body; a token request has none of thes
 Basic), so moto falls back to S3. A POST to exactly /oauth2/token without SigV4 (header or presigned query)
 now goes to cognito-idp; every signed request is routed as before.
 
+6. AdminDeleteUserAttributes of an attribute the user does not have. Cognito answers 200 and changes nothing
+(deleting is idempotent); moto raises InvalidParameterException "Attribute does not exist in the schema"
+for any attribute not set on the user, declared in the pool or not. Mint clears its marks by deleting their
+attributes whether or not they are set (the previous secret's id after retirement, a failure count after
+success), so every first rotation failed here. A name that is set is deleted as before.
+
 Each patch is applied only when moto lacks the feature, so a moto that gains it is used as it is.
 """
 
@@ -61,7 +67,12 @@ import time
 from joserfc import jwt
 from moto.cognitoidp import models, urls
 from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError, ResourceNotFoundError
-from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPoolClient, cognitoidp_backends
+from moto.cognitoidp.models import (
+    CognitoIdpBackend,
+    CognitoIdpUser,
+    CognitoIdpUserPoolClient,
+    cognitoidp_backends,
+)
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
@@ -444,7 +455,34 @@ def _add_token_endpoint() -> None:
     DomainDispatcherApplication.infer_service_region_host = infer_with_token_endpoint
 
 
+# ----------------------------------------------------------------------------------------------------------
+# 6. Deleting an attribute the user does not have
+
+
+def _deleting_unset_attribute_fails() -> bool:
+    """Probes a throwaway user: does deleting an attribute it does not have raise?"""
+    user = CognitoIdpUser("probe", "probe", None, "CONFIRMED", [])
+    try:
+        user.delete_attributes(["custom:probe"])
+    except InvalidParameterException:
+        return True
+    return False
+
+
+def _delete_only_attributes_that_are_set() -> None:
+    if not _deleting_unset_attribute_fails():
+        return
+    delete_attributes = CognitoIdpUser.delete_attributes
+
+    def delete_set_attributes(self, attrs_to_delete):
+        present = {attribute["Name"] for attribute in self.attributes}
+        delete_attributes(self, [name for name in attrs_to_delete if name in present])
+
+    CognitoIdpUser.delete_attributes = delete_set_attributes
+
+
 def apply() -> None:
     _add_client_secret_rotation()
     _require_secret_hash_in_password_flows()
     _add_token_endpoint()
+    _delete_only_attributes_that_are_set()

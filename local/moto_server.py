@@ -17,7 +17,8 @@ that clears a user the way AWS requires works against it.
 3. Cognito user pools (issue 15), in local/moto_cognito.py, whose docstring says why for each: client secret
 rotation (AddUserPoolClientSecret, ListUserPoolClientSecrets, DeleteUserPoolClientSecret, at most 2 active
 secrets), SECRET_HASH checked against every active secret and required in the password sign-in flows, and
-the OAuth 2.0 token endpoint POST /oauth2/token (client_credentials) routed to cognito-idp.
+the OAuth 2.0 token endpoint POST /oauth2/token (client_credentials) routed to cognito-idp, and
+AdminDeleteUserAttributes accepting an attribute the user does not have, as Cognito does.
 
 Each patch is applied only when moto lacks the feature, so a moto that gains it is used as it is.
 Usage: python3 local/moto_server.py [moto_server options]

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { tunableSettings } from '../lambdas/contracts/settings';
 import { parseOwnerMapping } from '../lambdas/core/owners';
+import type { IdentityStoreKind } from './local-mint';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -14,6 +16,8 @@ Nothing is deployed and nothing reaches AWS.
 Options:
   --apps FILE        JSON array of Kio apps for the stub to serve (default: local/sample-apps.json)
   --kio-url URL      read apps from this Kio instead of the stub (env KIO_URL)
+  --identity-store S where service users live: iam (default; users with access keys) or cognito (a user
+                     pool in moto, each app a user and an app client whose secret rotates)
   --owners FILE      an owner mapping ({"teams": {...}, "apps": {...}}) stored as _mint/owners.json
                      before the first cycle, to see reader tags granted and moved
   --cycles N         run N cycles back to back (default 1)
@@ -39,6 +43,7 @@ export interface LocalArgs {
   /** The owner mapping to store as `_mint/owners.json`, already validated. */
   owners?: unknown;
   endpoint?: string;
+  identityStore: IdentityStoreKind;
   cycles: number;
   /** Offset of the handlers' clock from real time for the first cycle, in ms. */
   clockOffsetMs: number;
@@ -49,6 +54,8 @@ export interface LocalArgs {
   keepRunning: boolean;
   verbose: boolean;
 }
+
+const IDENTITY_STORES = tunableSettings.identityStore.removeDefault().options;
 
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
@@ -88,6 +95,10 @@ export function parseLocalArgs(
   const cycles = values.cycles === undefined ? 1 : Number(values.cycles);
   if (!Number.isInteger(cycles) || cycles < 1 || cycles > 1000) {
     throw new UsageError(`--cycles ${values.cycles}: expected a whole number from 1 to 1000`);
+  }
+  const identityStore = values['identity-store'] ?? 'iam';
+  if (!isIdentityStore(identityStore)) {
+    throw new UsageError(`--identity-store ${identityStore}: expected ${IDENTITY_STORES.join(' or ')}`);
   }
   let apps: unknown[] | undefined;
   if (values.apps !== undefined) {
@@ -143,6 +154,7 @@ export function parseLocalArgs(
     kioUrl,
     ...(owners !== undefined ? { owners } : {}),
     endpoint: env.AWS_ENDPOINT_URL || undefined,
+    identityStore,
     cycles,
     clockOffsetMs: values.now === undefined ? 0 : parseClock(values.now, realNow),
     advanceMs:
@@ -156,6 +168,10 @@ export function parseLocalArgs(
   };
 }
 
+function isIdentityStore(name: string): name is IdentityStoreKind {
+  return (IDENTITY_STORES as readonly string[]).includes(name);
+}
+
 function parse(argv: string[]) {
   return parseArgs({
     args: argv,
@@ -164,6 +180,7 @@ function parse(argv: string[]) {
     options: {
       apps: { type: 'string' },
       'kio-url': { type: 'string' },
+      'identity-store': { type: 'string' },
       owners: { type: 'string' },
       cycles: { type: 'string' },
       now: { type: 'string' },

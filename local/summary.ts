@@ -121,8 +121,12 @@ function describeCause(cause: unknown): string {
   return JSON.stringify(cause);
 }
 
-/** A few readable lines per cycle. */
-export function formatSummary(summary: CycleSummary): string {
+/**
+ * A few readable lines per cycle. `identityStore` names what rotates: IAM access keys, or Cognito app
+ * client secrets.
+ */
+export function formatSummary(summary: CycleSummary, identityStore: 'iam' | 'cognito' = 'iam'): string {
+  const secrets = identityStore === 'cognito' ? 'client secrets' : 'keys';
   const mark = summary.status === 'SUCCEEDED' ? 'ok' : 'FAILED';
   const lines = [
     `${summary.name}: ${mark} (${summary.outcome}) in ${(summary.wallMs / 1000).toFixed(2)} s, ${summary.stateTransitions} state transitions`,
@@ -130,7 +134,7 @@ export function formatSummary(summary: CycleSummary): string {
     `  service users  ${summary.users.created} created, ${summary.users.deleted} deleted, ${summary.users.repaired} repaired${
       summary.users.held > 0 ? `, ${summary.users.held} kept (invalid in Kio)` : ''
     }${summary.users.unmanaged > 0 ? `, ${summary.users.unmanaged} unmanaged (left alone)` : ''}`,
-    `  rotation       ${summary.due} due, ${summary.rotated} rotated, ${summary.retired} previous keys retired`,
+    `  rotation       ${summary.due} due, ${summary.rotated} rotated, ${summary.retired} previous ${secrets} retired`,
   ];
   if (summary.apps.invalid > summary.invalidApps.length)
     lines.push(

@@ -56,6 +56,55 @@ describe('npm run local', () => {
     expect(written).not.toMatch(/application_password|client_secret/);
   });
 
+  it('runs cycles with the Cognito identity store: created, rotated, previous secrets retired', async () => {
+    const apps = join(dir, 'cognito-apps.json');
+    writeFileSync(
+      apps,
+      JSON.stringify([
+        { id: 'orders', team_id: 't', name: 'Orders', active: true },
+        { id: 'payments', team_id: 't', name: 'Payments', active: true },
+      ]),
+    );
+    const out = join(dir, 'cognito');
+    const { code, stdout, stderr } = await runLocal([
+      '--identity-store',
+      'cognito',
+      '--apps',
+      apps,
+      '--cycles',
+      '3',
+      '--advance',
+      '31d,25h',
+      '--out',
+      out,
+    ]);
+    expect({ code, stderr }).toMatchObject({ code: 0 });
+    expect(stdout).toMatch(
+      /identity store: cognito, user pool [\w-]+_[0-9a-zA-Z]+, token endpoint http:\/\/127\.0\.0\.1:\d+\/oauth2\/token/,
+    );
+    expect(stdout).toMatch(/-1: ok \(CycleComplete\)[\s\S]*2 created, 0 deleted[\s\S]*2 due, 2 rotated/);
+    expect(stdout).toMatch(/-2: ok[\s\S]*0 created[\s\S]*2 rotated, 0 previous client secrets retired/);
+    expect(stdout).toMatch(/-3: ok[\s\S]*2 previous client secrets retired/);
+    expect(stdout).toMatch(/3 cycle\(s\), 0 with failures/);
+    expect(stdout).toMatch(
+      /2 service users \(each a user and an app client in [\w-]+\); 2 credentials files/,
+    );
+    const inventory = JSON.parse(readFileSync(join(out, 'inventory.json'), 'utf8')) as {
+      userPoolId: string;
+      users: { userName: string; clientId: string; keys: { id: string }[]; tags: Record<string, string> }[];
+      clients: { clientId: string; name: string }[];
+    };
+    expect(inventory.users.map((u) => u.userName)).toEqual(['orders', 'payments']);
+    expect(inventory.clients.map((c) => c.clientId)).toEqual(inventory.users.map((u) => u.clientId));
+    // One secret each after the retirement: the one Mint published, by id.
+    for (const user of inventory.users)
+      expect(user.keys.map((k) => k.id)).toEqual([user.tags['mint:key-id']]);
+    const written = ['inventory.json', 'summary.json']
+      .map((f) => readFileSync(join(out, f), 'utf8'))
+      .join('');
+    expect(written).not.toMatch(/application_password|client_secret/);
+  });
+
   it('reads a Kio given by --kio-url and passes --input to the execution', async () => {
     const kio = await startKioStub([
       { id: 'orders', team_id: 't', name: 'Orders', active: true },

@@ -6,7 +6,7 @@ import { ROOT, runProcess } from '../support/processes';
 
 /**
  * `npm run local` against an emulator the user started (AWS_ENDPOINT_URL), not its own: in us-east-1,
- * and with a plain moto, which lacks IAM user permissions boundaries.
+ * and with a plain moto, which lacks IAM user permissions boundaries and Cognito client secrets.
  */
 function runLocal(args: string[], env: Record<string, string>) {
   return runProcess(join(ROOT, 'node_modules', '.bin', 'tsx'), ['local/cli.ts', ...args], {
@@ -49,6 +49,22 @@ describe('npm run local with AWS_ENDPOINT_URL at an emulator it did not start', 
       expect(stdout).toMatch(/-2: ok \(CycleComplete\)[\s\S]*2 due, 2 rotated/);
       expect(stdout).toMatch(/2 cycle\(s\), 0 with failures/);
     });
+
+    it('runs the Cognito store twice on it, the second run finding the pool and the users of the first', async () => {
+      const run = (out: string) =>
+        runLocal(['--identity-store', 'cognito', '--apps', apps, '--out', join(dir, out)], {
+          AWS_ENDPOINT_URL: moto.url,
+        });
+      const first = await run('cognito-1');
+      expect({ code: first.code, stderr: first.stderr }).toMatchObject({ code: 0 });
+      expect(first.stdout).toMatch(/-1: ok \(CycleComplete\)[\s\S]*2 created/);
+      const pool = /user pool (\S+),/.exec(first.stdout)?.[1];
+      const second = await run('cognito-2');
+      expect({ code: second.code, stderr: second.stderr }).toMatchObject({ code: 0 });
+      expect(second.stdout).toContain(`user pool ${pool},`);
+      expect(second.stdout).toMatch(/-1: ok \(CycleComplete\)[\s\S]*0 created, 0 deleted/);
+      expect(second.stdout).toMatch(/2 service users \(each a user and an app client/);
+    });
   });
 
   describe('plain moto (python3 -m moto.server): no PutUserPermissionsBoundary for users', () => {
@@ -75,5 +91,21 @@ describe('npm run local with AWS_ENDPOINT_URL at an emulator it did not start', 
         expect(stdout).not.toMatch(/CycleComplete|failed/);
       },
     );
+
+    it('stops the Cognito store at set-up (exit 2): no client secret rotation, no token endpoint', async () => {
+      const { code, stdout, stderr } = await runLocal(
+        ['--identity-store', 'cognito', '--apps', apps, '--out', join(dir, 'plain-cognito')],
+        { AWS_ENDPOINT_URL: moto.url },
+      );
+      expect({ code, stdout, stderr }).toMatchObject({ code: 2 });
+      expect(stderr).toContain(
+        `AWS_ENDPOINT_URL=${moto.url}: this emulator cannot serve the Cognito identity store`,
+      );
+      expect(stderr).toMatch(
+        /ListUserPoolClientSecrets answered HTTP 500 \(not a Cognito response[^;]*; POST \/oauth2\/token answered HTTP/,
+      );
+      expect(stderr).toContain('python3 local/moto_server.py');
+      expect(stdout).not.toMatch(/CycleComplete|failed/);
+    });
   });
 });

@@ -403,6 +403,31 @@ describe('Cognito user pools on moto', () => {
       ).rejects.toMatchObject(unverified(ClientId));
     });
   });
+
+  describe('user attributes', () => {
+    it('AdminDeleteUserAttributes deletes the attributes that are set and accepts those that are not, as Cognito does', async () => {
+      const Username = `user-${++seq}`;
+      await cognito.send(
+        new Cognito.AdminCreateUserCommand({
+          UserPoolId,
+          Username,
+          MessageAction: 'SUPPRESS',
+          UserAttributes: [{ Name: 'name', Value: 'Orders' }],
+        }),
+      );
+      await cognito.send(
+        new Cognito.AdminDeleteUserAttributesCommand({
+          UserPoolId,
+          Username,
+          UserAttributeNames: ['name', 'family_name'],
+        }),
+      );
+      const { UserAttributes } = await cognito.send(
+        new Cognito.AdminGetUserCommand({ UserPoolId, Username }),
+      );
+      expect((UserAttributes ?? []).map((a) => a.Name)).not.toContain('name');
+    });
+  });
 });
 
 /** The token endpoint's JSON: a token, or an OAuth 2.0 error. */

@@ -15,8 +15,14 @@ describe('npm run local options', () => {
       apps: undefined,
       kioUrl: undefined,
       endpoint: undefined,
+      identityStore: 'iam',
       outDir: '.mint-local',
     });
+  });
+
+  it('takes the identity store, iam or cognito', () => {
+    expect(parseLocalArgs(['--identity-store', 'cognito'], {}).identityStore).toBe('cognito');
+    expect(parseLocalArgs(['--identity-store', 'iam'], {}).identityStore).toBe('iam');
   });
 
   it('reads cycles, clock, input, apps and the endpoint from flags and the environment', () => {
@@ -62,6 +68,9 @@ describe('npm run local options', () => {
     [['--input', '{apps'], /--input is not valid JSON/],
     [['--apps', 'missing.json'], /--apps missing.json: cannot read it \(ENOENT\)/],
     [['--colour'], /Unknown option '--colour'[\s\S]*Usage: npm run local/],
+    [['--identity-store', 'ldap'], /^--identity-store ldap: expected iam or cognito$/],
+    [['--identity-store', 'Cognito'], /^--identity-store Cognito: expected iam or cognito$/],
+    [['--identity-store', ''], /^--identity-store : expected iam or cognito$/],
   ])('rejects %j with a message naming the flag', (argv, message) => {
     expect(() => parseLocalArgs(argv, {}, noFile)).toThrow(UsageError);
     expect(() => parseLocalArgs(argv, {}, noFile)).toThrow(message);

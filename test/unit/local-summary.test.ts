@@ -55,6 +55,10 @@ describe('summarizeCycle', () => {
       reportKey: '_mint/cycles/c/report.json',
     });
     expect(formatSummary(summary)).toMatch(/^c: ok \(CycleComplete\) in 1\.23 s, 4 state transitions\n/);
+    expect(formatSummary(summary)).toContain('3 due, 3 rotated, 1 previous keys retired');
+    expect(formatSummary(summary, 'cognito')).toContain(
+      '3 due, 3 rotated, 1 previous client secrets retired',
+    );
   });
 
   it('prints full counts, not the length of the truncated name lists, and says when invalid apps are cut', () => {
