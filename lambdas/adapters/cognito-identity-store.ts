@@ -67,8 +67,11 @@ async function ignoring<T>(call: Promise<T>, ...names: string[]): Promise<T | un
 export class CognitoIdentityStore implements IdentityStore {
   readonly keepsOneSecret = true;
   private cachedPolicy?: Promise<PasswordPolicy>;
-  /** Clients by name at the latest listing: what a repair adopts instead of creating a duplicate. */
-  private clientsByName = new Map<string, string>();
+  /**
+   * Clients no user records, by name, at the latest listing: what an interrupted creation left, which
+   * the next attempt adopts instead of creating a duplicate.
+   */
+  private adoptable = new Map<string, string>();
   private clientsSeen?: number;
 
   constructor(
@@ -82,7 +85,7 @@ export class CognitoIdentityStore implements IdentityStore {
 
   async listServiceUsers(): Promise<ServiceUser[]> {
     const clients = await this.listClients();
-    const clientIds = new Set(clients.values());
+    const clientIds = new Set(clients.map((client) => client.id));
     const users: ServiceUser[] = [];
     let token: string | undefined;
     do {
@@ -97,7 +100,7 @@ export class CognitoIdentityStore implements IdentityStore {
         const known = clientId !== undefined && clientIds.has(clientId);
         users.push({
           userName: user.Username,
-          arn: `cognito-idp:${this.pool}:user/${user.Username}`,
+          arn: this.arnOf(user.Username),
           ...(known ? { clientId } : {}),
           ...(!known && clientId ? { recordedClientId: clientId } : {}),
           tags: marks,
@@ -106,27 +109,28 @@ export class CognitoIdentityStore implements IdentityStore {
       }
       token = page.PaginationToken;
     } while (token);
+    // A client may be adopted by name only when no user records it: an earlier attempt's, never another app's.
+    const recorded = new Set(users.flatMap((user) => (user.clientId ? [user.clientId] : [])));
+    this.adoptable = new Map();
+    for (const client of clients)
+      if (!recorded.has(client.id) && !this.adoptable.has(client.name))
+        this.adoptable.set(client.name, client.id);
     return users;
   }
 
-  private async listClients(): Promise<Map<string, string>> {
-    const byName = new Map<string, string>();
-    let seen = 0;
+  private async listClients(): Promise<{ id: string; name: string }[]> {
+    const clients: { id: string; name: string }[] = [];
     let token: string | undefined;
     do {
       const page = await this.cognito.send(
         new ListUserPoolClientsCommand({ UserPoolId: this.pool, MaxResults: PAGE, NextToken: token }),
       );
-      for (const client of page.UserPoolClients ?? []) {
-        seen++;
-        if (client.ClientName && client.ClientId && !byName.has(client.ClientName))
-          byName.set(client.ClientName, client.ClientId);
-      }
+      for (const client of page.UserPoolClients ?? [])
+        if (client.ClientId) clients.push({ id: client.ClientId, name: client.ClientName ?? '' });
       token = page.NextToken;
     } while (token);
-    this.clientsByName = byName;
-    this.clientsSeen = seen;
-    return byName;
+    this.clientsSeen = clients.length;
+    return clients;
   }
 
   async accountUsage(): Promise<StoreUsage> {
@@ -140,8 +144,17 @@ export class CognitoIdentityStore implements IdentityStore {
     };
   }
 
+  /**
+   * The client first, then the user recording it (two writes): at the pool's client quota no user is
+   * left behind without a client, and Reconcile reports the quota. A user of that name already in the
+   * pool is finished only if Mint created it (an interrupted attempt); anyone else's is refused.
+   */
   async createServiceUser(appId: string, extraTags: Record<string, string> = {}): Promise<ServiceUser> {
     const tags = { ...extraTags, [TAG.appId]: appId };
+    const adopted = this.adoptable.get(appId);
+    const clientId = adopted ?? (await this.createClient(appId));
+    this.adoptable.delete(appId);
+    const marks = { ...tags, [COGNITO_CLIENT_ID_MARK]: clientId };
     try {
       await this.cognito.send(
         new AdminCreateUserCommand({
@@ -149,36 +162,62 @@ export class CognitoIdentityStore implements IdentityStore {
           Username: appId,
           // Service users get no invitation: Mint sets a permanent password at its first rotation.
           MessageAction: 'SUPPRESS',
-          UserAttributes: toAttributes(tags),
+          UserAttributes: toAttributes(marks),
         }),
       );
     } catch (error) {
-      // An earlier attempt created the user and died before its client: finish it.
+      if (
+        isCognitoError(error, 'InvalidParameterException') &&
+        /schema/i.test(error instanceof Error ? error.message : '')
+      )
+        throw new Error(
+          `user pool ${this.pool} does not declare Mint's custom attributes (${error instanceof Error ? error.message : ''}); ` +
+            'add them once with the command in the README ("An existing user pool"), then the next cycle creates the user',
+        );
       if (!isCognitoError(error, 'UsernameExistsException')) throw error;
-      await this.tagUser(appId, tags);
+      const existing = await this.allMarks(appId);
+      if (existing[TAG.appId] !== appId)
+        throw new Error(
+          `user pool ${this.pool} already has a user named ${appId} that Mint did not create (no custom:mint_app ${appId}); ` +
+            'Mint leaves it alone: delete or rename it, or use a pool of its own for Mint',
+        );
+      const recorded = existing[COGNITO_CLIENT_ID_MARK];
+      if (recorded) {
+        // Created meanwhile, with its client: keep that one (the listing repairs it if it is gone).
+        if (!adopted) await this.deleteServiceUserClient(clientId);
+        const { [COGNITO_CLIENT_ID_MARK]: _client, ...current } = existing;
+        return { userName: appId, arn: this.arnOf(appId), clientId: recorded, tags: current };
+      }
+      await this.tagUser(appId, marks);
     }
-    const { [COGNITO_CLIENT_ID_MARK]: clientId } = await this.attachClient(appId);
-    return { userName: appId, arn: `cognito-idp:${this.pool}:user/${appId}`, clientId, tags };
+    return { userName: appId, arn: this.arnOf(appId), clientId, tags };
+  }
+
+  private arnOf(userName: string): string {
+    return `cognito-idp:${this.pool}:user/${userName}`;
+  }
+
+  private async deleteServiceUserClient(clientId: string): Promise<void> {
+    await ignoring(
+      this.cognito.send(new DeleteUserPoolClientCommand({ UserPoolId: this.pool, ClientId: clientId })),
+      'ResourceNotFoundException',
+    );
   }
 
   /**
-   * Gives the user its client: the one of its name the latest listing saw, or a new one; then records it.
-   * Returns the marks written: for a client other than the one published, the key marks are cleared,
-   * so its first secret is due at once.
+   * Gives a user whose client is gone a client: one an interrupted attempt left, or a new one, and
+   * records it. The key marks of the lost client are cleared first, so that its first secret is due at
+   * once, and so that a failure between the two writes leaves a user that is repaired again.
    */
-  private async attachClient(
-    appId: string,
-    previous?: { clientId: string; tags: Record<string, string> },
-  ): Promise<Record<string, string>> {
-    const clientId = this.clientsByName.get(appId) ?? (await this.createClient(appId));
-    const marks: Record<string, string> = { [COGNITO_CLIENT_ID_MARK]: clientId };
-    if (previous && previous.clientId !== clientId) {
-      // Only marks the user carries: clearing a missing one would be a write for nothing.
-      for (const mark of [TAG.keyId, TAG.keyRotatedAt, TAG.previousKeyId])
-        if (previous.tags[mark]) marks[mark] = '';
-    }
-    await this.tagUser(appId, marks);
-    return marks;
+  private async attachClient(appId: string, tags: Record<string, string>): Promise<Record<string, string>> {
+    const clientId = this.adoptable.get(appId) ?? (await this.createClient(appId));
+    this.adoptable.delete(appId);
+    const cleared: Record<string, string> = {};
+    // Only marks the user carries: clearing a missing one would be a write for nothing.
+    for (const mark of [TAG.keyId, TAG.keyRotatedAt, TAG.previousKeyId]) if (tags[mark]) cleared[mark] = '';
+    if (Object.keys(cleared).length > 0) await this.tagUser(appId, cleared);
+    await this.tagUser(appId, { [COGNITO_CLIENT_ID_MARK]: clientId });
+    return { ...cleared, [COGNITO_CLIENT_ID_MARK]: clientId };
   }
 
   private async createClient(appId: string): Promise<string> {
@@ -199,32 +238,23 @@ export class CognitoIdentityStore implements IdentityStore {
     );
     const clientId = result.UserPoolClient?.ClientId;
     if (!clientId) throw new Error(`Cognito CreateUserPoolClient for ${appId} returned no client id`);
-    this.clientsByName.set(appId, clientId);
     return clientId;
   }
 
   async repairServiceUser(user: ServiceUser): Promise<ServiceUser> {
-    const { repairs: _done, ...repaired } = user;
+    const { repairs: _done, recordedClientId: _lost, ...repaired } = user;
     if (!user.repairs?.includes(MISSING_CLIENT)) return repaired;
-    const { [COGNITO_CLIENT_ID_MARK]: clientId, ...marks } = await this.attachClient(user.userName, {
-      clientId: user.recordedClientId ?? '',
-      tags: user.tags,
-    });
+    const { [COGNITO_CLIENT_ID_MARK]: clientId, ...marks } = await this.attachClient(
+      user.userName,
+      user.tags,
+    );
     const tags = { ...user.tags };
-    for (const [mark, value] of Object.entries(marks)) {
-      if (value === '') delete tags[mark];
-      else tags[mark] = value;
-    }
+    for (const mark of Object.keys(marks)) delete tags[mark];
     return { ...repaired, ...(clientId ? { clientId } : {}), tags };
   }
 
   async deleteServiceUser({ userName, clientId }: CredentialHolder): Promise<void> {
-    if (clientId) {
-      await ignoring(
-        this.cognito.send(new DeleteUserPoolClientCommand({ UserPoolId: this.pool, ClientId: clientId })),
-        'ResourceNotFoundException',
-      );
-    }
+    if (clientId) await this.deleteServiceUserClient(clientId);
     await ignoring(
       this.cognito.send(new AdminDeleteUserCommand({ UserPoolId: this.pool, Username: userName })),
       'UserNotFoundException',
@@ -285,18 +315,10 @@ export class CognitoIdentityStore implements IdentityStore {
     );
   }
 
+  /** Clears first, then sets: an interrupted call leaves marks missing (repaired again), never stale ones. */
   async tagUser(userName: string, tags: Record<string, string>): Promise<void> {
     const set = Object.fromEntries(Object.entries(tags).filter(([, value]) => value !== ''));
     const cleared = Object.keys(tags).filter((mark) => tags[mark] === '');
-    if (Object.keys(set).length > 0) {
-      await this.cognito.send(
-        new AdminUpdateUserAttributesCommand({
-          UserPoolId: this.pool,
-          Username: userName,
-          UserAttributes: toAttributes(set),
-        }),
-      );
-    }
     if (cleared.length > 0) {
       await this.cognito.send(
         new AdminDeleteUserAttributesCommand({
@@ -306,15 +328,28 @@ export class CognitoIdentityStore implements IdentityStore {
         }),
       );
     }
+    if (Object.keys(set).length > 0) {
+      await this.cognito.send(
+        new AdminUpdateUserAttributesCommand({
+          UserPoolId: this.pool,
+          Username: userName,
+          UserAttributes: toAttributes(set),
+        }),
+      );
+    }
   }
 
   async userTags(userName: string): Promise<Record<string, string>> {
+    const { [COGNITO_CLIENT_ID_MARK]: _client, ...marks } = await this.allMarks(userName);
+    return marks;
+  }
+
+  /** The user's marks with the client it records. */
+  private async allMarks(userName: string): Promise<Record<string, string>> {
     const result = await this.cognito.send(
       new AdminGetUserCommand({ UserPoolId: this.pool, Username: userName }),
     );
-    const marks = marksOf(result.UserAttributes ?? []);
-    delete marks[COGNITO_CLIENT_ID_MARK];
-    return marks;
+    return marksOf(result.UserAttributes ?? []);
   }
 
   passwordPolicy(): Promise<PasswordPolicy> {

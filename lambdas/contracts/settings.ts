@@ -258,10 +258,10 @@ export function rotationPolicy(
 
 /**
  * Writes one new app's identity costs: IAM creates the user with its boundary and tags in one call (and
- * adds it to the service user group); Cognito creates the user, its app client, then records the client.
+ * adds it to the service user group); Cognito creates the app client, then the user recording it.
  */
 export function creationWrites(settings: Pick<SettingValues, 'identityStore' | 'serviceUserGroup'>): number {
-  if (settings.identityStore === 'cognito') return 3;
+  if (settings.identityStore === 'cognito') return 2;
   return settings.serviceUserGroup ? 2 : 1;
 }
 
@@ -270,8 +270,10 @@ export function creationWrites(settings: Pick<SettingValues, 'identityStore' | '
  * do; undefined (unpaced) for the others.
  */
 export function identityWriteRate(settings: object): number | undefined {
-  const store = 'identityStore' in settings ? settings.identityStore : undefined;
-  const key = store === 'cognito' ? 'cognitoWritesPerSecond' : 'iamWritesPerSecond';
-  const rate = key in settings ? Reflect.get(settings, key) : undefined;
+  if (!('identityStore' in settings)) return undefined;
+  const rate =
+    settings.identityStore === 'cognito'
+      ? 'cognitoWritesPerSecond' in settings && settings.cognitoWritesPerSecond
+      : 'iamWritesPerSecond' in settings && settings.iamWritesPerSecond;
   return typeof rate === 'number' ? rate : undefined;
 }

@@ -29,7 +29,12 @@ export interface RotationFacts {
    * The store refuses to delete a client's last secret (Cognito): an orphan that is the only secret
    * left is deleted after the new secret is published instead of before.
    */
-  keepOneKey?: boolean;
+  keepsOneSecret?: boolean;
+  /**
+   * A credentials document is published but which secret it holds is unknown (the store's mark is
+   * missing): the secret kept back may be the live one, so it gets the grace period of a previous key.
+   */
+  publishedUnidentified?: boolean;
   /** The key the tags say is still in its grace period. */
   previousKeyId?: string;
   pending?: PendingRotation;
@@ -70,7 +75,7 @@ export function planRotation(facts: RotationFacts): RotationPlan {
   const orphans = facts.keyIds.filter((id) => !known.has(id));
   const remaining = facts.keyIds.filter((id) => known.has(id));
   // A store that keeps one secret: the last orphan waits for the new secret, then goes with the retired.
-  const keptOrphan = facts.keepOneKey && remaining.length === 0 ? orphans.at(-1) : undefined;
+  const keptOrphan = facts.keepsOneSecret && remaining.length === 0 ? orphans.at(-1) : undefined;
   const deleteOrphans = orphans.filter((id) => id !== keptOrphan);
   const present = (id: string | undefined): id is string => id !== undefined && remaining.includes(id);
 
@@ -110,7 +115,9 @@ export function planRotation(facts: RotationFacts): RotationPlan {
     retireBeforeCreate = previous;
   }
 
-  const retireAfterPublish: string[] = keptOrphan ? [keptOrphan] : [];
+  // The kept secret may be what the app uses now: then it waits out the grace period like a previous key.
+  const keptInUse = keptOrphan !== undefined && facts.publishedUnidentified === true;
+  const retireAfterPublish: string[] = keptOrphan && !keptInUse ? [keptOrphan] : [];
   if (previous !== undefined && previous !== retireBeforeCreate && mayRetirePrevious) {
     retireAfterPublish.push(previous);
   }
@@ -118,6 +125,10 @@ export function planRotation(facts: RotationFacts): RotationPlan {
   if (newKey) {
     if (published !== undefined && facts.revokePrevious) retireAfterPublish.push(published);
     nextPreviousKeyId = published !== undefined && !facts.revokePrevious ? published : '';
+  }
+  if (keptInUse && keptOrphan) {
+    if (facts.revokePrevious) retireAfterPublish.push(keptOrphan);
+    else nextPreviousKeyId = keptOrphan;
   }
   return {
     kind: 'act',

@@ -131,20 +131,28 @@ async function attemptRotation(
       ports.identity.listClientSecrets(holder),
       ports.bucket.getTextWithEtag(credentialsKey(app.appId)),
     ]);
-    // The tags come from the cycle's listing; if another execution published since, they are stale.
+    const published = parsePublished(publishedObject?.text);
+    // The tags come from the cycle's listing; if another execution published since, they are stale. A
+    // store whose documents do not name their key (Cognito) is read again under the lease: its mark is
+    // the only way to know which secret is live, and deleting that one would cut the app off.
     const publishedSince =
       publishedObject?.lastModified !== undefined &&
       publishedObject.lastModified.getTime() > new Date(options.cycleStartedAt).getTime();
-    const tags = publishedSince ? await ports.identity.userTags(app.userName) : app.tags;
+    const markNamesKey = published !== undefined && ports.identity.keyIdOf(published) === undefined;
+    const tags = publishedSince || markNamesKey ? await ports.identity.userTags(app.userName) : app.tags;
     const marks = readMarks(tags);
     const work = dueWork(marks, options.policy, now, options);
-    const published = parsePublished(publishedObject?.text);
     // The document names its key (IAM), or Mint's own mark says which secret it published (Cognito).
-    const publishedKeyId = published && (ports.identity.keyIdOf(published) ?? tags[TAG.keyId] ?? undefined);
+    const publishedKeyId = published && (ports.identity.keyIdOf(published) ?? tags[TAG.keyId]);
     const plan = planRotation({
       keyIds,
       publishedKeyId: publishedKeyId || undefined,
-      keepOneKey: ports.identity.keepsOneSecret,
+      keepsOneSecret: ports.identity.keepsOneSecret,
+      // Published for this very client, yet no mark says with which secret.
+      publishedUnidentified:
+        published !== undefined &&
+        !publishedKeyId &&
+        published.client_id === (app.clientId ?? published.client_id),
       previousKeyId: marks.previousKeyId,
       pending: lease.staged,
       work,

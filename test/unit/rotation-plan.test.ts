@@ -144,7 +144,7 @@ describe('planRotation for a store that keeps a client’s last secret (Cognito)
       keyIds: ['client--1'],
       work: due({ password: true, accessKey: true }),
       revokePrevious: false,
-      keepOneKey: true,
+      keepsOneSecret: true,
     });
     expect(plan).toMatchObject({
       kind: 'act',
@@ -161,7 +161,7 @@ describe('planRotation for a store that keeps a client’s last secret (Cognito)
       keyIds: ['client--1', 'client--2'],
       work: due({ accessKey: true }),
       revokePrevious: false,
-      keepOneKey: true,
+      keepsOneSecret: true,
     });
     expect(plan).toMatchObject({ deleteOrphans: ['client--1'], retireAfterPublish: ['client--2'] });
   });
@@ -172,7 +172,7 @@ describe('planRotation for a store that keeps a client’s last secret (Cognito)
       publishedKeyId: 'client--2',
       work: due({ accessKey: true }),
       revokePrevious: false,
-      keepOneKey: true,
+      keepsOneSecret: true,
     });
     expect(plan).toMatchObject({
       deleteOrphans: ['client--1'],
@@ -193,7 +193,7 @@ describe('planRotation for a store that keeps a client’s last secret (Cognito)
       pending: staged,
       work: due(),
       revokePrevious: false,
-      keepOneKey: true,
+      keepsOneSecret: true,
     });
     expect(plan).toMatchObject({
       kind: 'act',
@@ -201,5 +201,34 @@ describe('planRotation for a store that keeps a client’s last secret (Cognito)
       deleteOrphans: [],
       nextPreviousKeyId: 'the-client--1',
     });
+  });
+});
+
+describe('planRotation when the published secret is not identified (Cognito, mark lost)', () => {
+  it('lets the secret it kept back serve its grace period, since the app may be using it', () => {
+    const plan = planRotation({
+      keyIds: ['client--1'],
+      work: due({ accessKey: true }),
+      revokePrevious: false,
+      keepsOneSecret: true,
+      publishedUnidentified: true,
+    });
+    expect(plan).toMatchObject({
+      deleteOrphans: [],
+      newKey: true,
+      retireAfterPublish: [],
+      nextPreviousKeyId: 'client--1',
+    });
+  });
+
+  it('revokes it at once in an emergency rotation', () => {
+    const plan = planRotation({
+      keyIds: ['client--1'],
+      work: due({ accessKey: true }),
+      revokePrevious: true,
+      keepsOneSecret: true,
+      publishedUnidentified: true,
+    });
+    expect(plan).toMatchObject({ retireAfterPublish: ['client--1'], nextPreviousKeyId: '' });
   });
 });
