@@ -10,6 +10,8 @@ import { monthlyCostUsd, PRICE_NOTES } from './cost';
 import { ASSUMED_AWS_CALL_MS, measureSize, type SizeMeasurement } from './scenario';
 import { clientsQuotaFor, STORES, type StoreMeasurement, storeMeasurement, storeTargets } from './stores';
 import {
+  COGNITO_THROTTLED_HEADERS,
+  COGNITO_THROTTLED_RATE,
   measureThrottled,
   THROTTLED_HEADERS,
   THROTTLED_RATES,
@@ -205,9 +207,17 @@ async function main(): Promise<number> {
       'throttled-sizes': { type: 'string' },
       'skip-throttled': { type: 'boolean' },
       'store-sizes': { type: 'string' },
+      'cognito-throttled-sizes': { type: 'string' },
       'skip-stores': { type: 'boolean' },
     },
   });
+  const cognitoThrottledSizes = values['skip-throttled']
+    ? []
+    : (values['cognito-throttled-sizes']?.split(',').map(Number) ?? [1000]);
+  if (cognitoThrottledSizes.some((n) => !Number.isInteger(n) || n < 1 || n > 5000)) {
+    process.stderr.write('--cognito-throttled-sizes: whole numbers from 1 to 5000, comma-separated\n');
+    return 2;
+  }
   const storeSizes = values['skip-stores']
     ? []
     : (values['store-sizes']?.split(',').map(Number) ?? DEFAULT_STORE_SIZES);
@@ -248,6 +258,8 @@ async function main(): Promise<number> {
   const throttled: ThrottledCycle[] = [];
   for (const apps of throttledSizes)
     for (const rate of THROTTLED_RATES) throttled.push(...(await measureThrottled(apps, rate)));
+  for (const apps of cognitoThrottledSizes)
+    throttled.push(...(await measureThrottled(apps, COGNITO_THROTTLED_RATE, 'cognito')));
   const bundles = measureBundles(Number(values.loads ?? 5));
   const monthly = sizes.map((s) => ({
     apps: s.apps,
@@ -394,9 +406,17 @@ async function main(): Promise<number> {
     ),
   );
   out.push(`Prices: ${PRICE_NOTES.join('; ')}. Lambda duration: ${result.assumptions.lambdaDuration}.`);
-  if (throttled.length > 0) {
+  const iamThrottled = throttled.filter((c) => (c.store ?? 'iam') === 'iam');
+  const cognitoThrottled = throttled.filter((c) => c.store === 'cognito');
+  if (iamThrottled.length > 0) {
     out.push(`\nUnder IAM's write throttling (${result.throttled.method}):\n`);
-    out.push(table(THROTTLED_HEADERS, throttledRows(throttled, fmt)));
+    out.push(table(THROTTLED_HEADERS, throttledRows(iamThrottled, fmt)));
+  }
+  if (cognitoThrottled.length > 0) {
+    out.push(
+      '\nThe Cognito store on the same account: Mint paces its Cognito writes to MINT_COGNITO_WRITES_PER_SECOND; lower bound = Cognito writes / that rate:\n',
+    );
+    out.push(table(COGNITO_THROTTLED_HEADERS, throttledRows(cognitoThrottled, fmt)));
   }
   out.push('\nTargets:\n');
   out.push(
