@@ -293,7 +293,7 @@ async function main(): Promise<number> {
     sizes,
     stores: {
       method:
-        "the same cycles with each identity store (MINT_IDENTITY_STORE): IAM as deployed by default; Cognito on an in-memory user pool, its token endpoint answered in-process (counted as OAuth2Token) and its app clients quota raised from 1,000 to 10,000 when the apps need more; the definition is the IAM stack's, the Cognito settings are set in the functions' environment",
+        "the same cycles with each identity store: IAM as deployed by default; Cognito as the stack deploys it with mint:identityStore=cognito on an existing pool (mint:userPoolId, mint:tokenEndpoint), the pool in memory with Mint's attributes, its app clients quota raised from 1,000 to 10,000 when the apps need more, its token endpoint answered in-process (counted as OAuth2Token)",
       sizes: stores,
     },
     bundles,

@@ -11,7 +11,7 @@ import { lambdaEnvironment, renderDefinition, synthMint } from '../local/stack';
 import { currentTask } from '../local/task-context';
 import { throttledAccount } from './account';
 import { type CycleUsage, cycleCostUsd } from './cost';
-import { prepareStore, type StoreName } from './stores';
+import { prepareStore, type StoreName, storeContext } from './stores';
 
 /** Lambda duration is local in-process time plus this much per AWS call, as if every call were serial. */
 export const ASSUMED_AWS_CALL_MS = 40;
@@ -320,10 +320,8 @@ export function endPreviousKeyGrace(
 
 export async function measureSize(apps: number, options: MeasureOptions = {}): Promise<SizeMeasurement> {
   const rate = options.iamWritesPerSecond;
-  const { template } = synthMint({
-    'mint:kioUrl': 'http://127.0.0.1:1',
-    ...(rate ? { 'mint:iamWritesPerSecond': rate } : {}),
-  });
+  const store = options.store ?? 'iam';
+  const { template } = synthMint({ 'mint:kioUrl': 'http://127.0.0.1:1', ...storeContext(store, rate) });
   const definition = renderDefinition(template);
   const memory = taskFunctions(definition, template);
   const clock = rate ? new VirtualClock(Date.now(), { macrotaskRounds: 0 }) : undefined;
@@ -331,8 +329,8 @@ export async function measureSize(apps: number, options: MeasureOptions = {}): P
   const fakeOptions =
     clock && rate ? throttledAccount(clock, rate, { keyPropagation: options.keyPropagation !== false }) : {};
   const aws = options.aws ? options.aws(template, definition, fakeOptions) : new FakeAws(fakeOptions);
-  const store = prepareStore(options.store ?? 'iam', aws, apps);
-  const environment = { ...benchEnvironment(template, kio.url, aws, options), ...store.environment };
+  const prepared = prepareStore(store, aws, apps);
+  const environment = benchEnvironment(template, kio.url, aws, options);
   try {
     // The handlers log and emit EMF; a benchmark prints only its table.
     const cycle = async (name: string, offsetMs: number) => {
@@ -344,7 +342,7 @@ export async function measureSize(apps: number, options: MeasureOptions = {}): P
           {},
           {
             environment,
-            target: { region: 'eu-central-1', ...(store.fetch ? { fetch: store.fetch } : {}) },
+            target: { region: 'eu-central-1', ...(prepared.fetch ? { fetch: prepared.fetch } : {}) },
             name,
             now: () => new Date(Date.now() + offsetMs),
             ...(clock ? { clock, pace: true } : {}),

@@ -167,28 +167,36 @@ export function clientsQuotaFor(apps: number): number {
 }
 
 /**
- * Sets up the store in the in-memory AWS and says what the functions' environment and AWS target need
- * for it. IAM needs nothing more. Cognito: a pool as Mint's stack creates it, its app clients quota
- * raised to the maximum when `apps` exceed the default 1,000 (as an operator must request), and the
- * token endpoint answered by the in-memory AWS.
+ * The `cdk.json` context that deploys the store: none for IAM (the default); for Cognito the stack's
+ * Cognito functions on an existing pool (`mint:userPoolId`, `mint:tokenEndpoint`), which gives the
+ * functions plain values where a pool the stack creates would give CloudFormation references.
+ * `writesPerSecond` sets the store's write rate (`mint:iamWritesPerSecond` or `mint:cognitoWritesPerSecond`).
+ */
+export function storeContext(store: StoreName, writesPerSecond?: number): Record<string, unknown> {
+  if (store === 'iam') return writesPerSecond ? { 'mint:iamWritesPerSecond': writesPerSecond } : {};
+  return {
+    'mint:identityStore': 'cognito',
+    'mint:userPoolId': BENCH_USER_POOL_ID,
+    'mint:tokenEndpoint': BENCH_TOKEN_ENDPOINT,
+    ...(writesPerSecond ? { 'mint:cognitoWritesPerSecond': writesPerSecond } : {}),
+  };
+}
+
+/**
+ * Sets up the store in the in-memory AWS, and says how the functions reach it. IAM needs nothing.
+ * Cognito: the pool `storeContext` names, as Mint's stack declares it, its app clients quota raised to
+ * the maximum when `apps` exceed the default 1,000 (as an operator must request), and the token
+ * endpoint answered by the in-memory AWS.
  */
 export function prepareStore(
   store: StoreName,
   aws: FakeAws,
   apps: number,
-): { environment: Record<string, string>; fetch?: typeof fetch; clientsQuota?: number } {
-  if (store === 'iam') return { environment: {} };
+): { fetch?: typeof fetch; clientsQuota?: number } {
+  if (store === 'iam') return {};
   const pool = aws.cognitoPools.addPool(BENCH_USER_POOL_ID);
   pool.clientsQuota = clientsQuotaFor(apps);
-  return {
-    environment: {
-      MINT_IDENTITY_STORE: 'cognito',
-      MINT_USER_POOL_ID: BENCH_USER_POOL_ID,
-      MINT_TOKEN_ENDPOINT: BENCH_TOKEN_ENDPOINT,
-    },
-    fetch: aws.tokenEndpointFetch,
-    clientsQuota: pool.clientsQuota,
-  };
+  return { fetch: aws.tokenEndpointFetch, clientsQuota: pool.clientsQuota };
 }
 
 export interface StoreTarget {

@@ -9,7 +9,7 @@ import { capturingOutput } from '../local/output';
 import { renderDefinition, synthMint } from '../local/stack';
 import { throttledAccount } from './account';
 import { benchEnvironment, makeTenthDue, startBenchKio, taskFunctions } from './scenario';
-import { prepareStore, type StoreName, storeWrites } from './stores';
+import { prepareStore, type StoreName, storeContext, storeWrites } from './stores';
 
 export interface ThrottledCycle {
   /** The identity store (absent: IAM, as before the field existed). */
@@ -54,21 +54,14 @@ export async function measureThrottled(
   rate: number,
   store: StoreName = 'iam',
 ): Promise<ThrottledCycle[]> {
-  const { template } = synthMint({
-    'mint:kioUrl': 'http://127.0.0.1:1',
-    ...(store === 'iam' ? { 'mint:iamWritesPerSecond': rate } : {}),
-  });
+  const { template } = synthMint({ 'mint:kioUrl': 'http://127.0.0.1:1', ...storeContext(store, rate) });
   const definition = renderDefinition(template);
   const functions = taskFunctions(definition, template);
   const kio = await startBenchKio(apps);
   const clock = new VirtualClock(Date.now(), { macrotaskRounds: 0 });
   const aws = new FakeAws(throttledAccount(clock, rate));
   const prepared = prepareStore(store, aws, apps);
-  const environment = {
-    ...benchEnvironment(template, kio.url, aws),
-    ...prepared.environment,
-    ...(store === 'cognito' ? { MINT_COGNITO_WRITES_PER_SECOND: String(rate) } : {}),
-  };
+  const environment = benchEnvironment(template, kio.url, aws);
   const cycle = async (name: ThrottledCycle['cycle']): Promise<ThrottledCycle> => {
     const stats: CallStats = { calls: 0, throttled: 0, retries: 0 };
     const callsBefore = aws.calls.length;

@@ -2,6 +2,7 @@ import { type CycleMeasurement, costAboveIdle, type SizeMeasurement } from '../.
 import {
   clientsQuotaFor,
   expectedListingCalls,
+  storeContext,
   storeMeasurement,
   storeTargets,
   storeWrites,
@@ -134,6 +135,17 @@ describe('the identity store comparison', () => {
       ['rotated app (Cognito): AWS calls', 11.2, true],
     ]);
     expect(storeTargets([{ ...m, store: 'iam' }])).toEqual([]);
+  });
+
+  it("deploys Cognito on the bench's pool, each store's write rate under its own key", () => {
+    expect(storeContext('iam')).toEqual({});
+    expect(storeContext('iam', 5)).toEqual({ 'mint:iamWritesPerSecond': 5 });
+    expect(storeContext('cognito', 10)).toEqual({
+      'mint:identityStore': 'cognito',
+      'mint:userPoolId': 'eu-central-1_MintBench',
+      'mint:tokenEndpoint': 'https://mint-bench.auth.eu-central-1.amazoncognito.com/oauth2/token',
+      'mint:cognitoWritesPerSecond': 10,
+    });
   });
 
   it("raises the pool's app clients quota above the default only when the apps need it", () => {
