@@ -8,7 +8,10 @@ import { ACCOUNT_METHOD } from './account';
 import { type BundleMeasurement, measureBundles } from './bundles';
 import { monthlyCostUsd, PRICE_NOTES } from './cost';
 import { ASSUMED_AWS_CALL_MS, measureSize, type SizeMeasurement } from './scenario';
+import { clientsQuotaFor, STORES, type StoreMeasurement, storeMeasurement, storeTargets } from './stores';
 import {
+  COGNITO_THROTTLED_HEADERS,
+  COGNITO_THROTTLED_RATE,
   measureThrottled,
   THROTTLED_HEADERS,
   THROTTLED_RATES,
@@ -21,6 +24,8 @@ import {
 /** Bump when a field changes meaning or disappears; adding fields keeps the version. */
 const SCHEMA_VERSION = 1;
 const DEFAULT_SIZES = [10, 100, 1000, 5000];
+/** Sizes at which both identity stores are compared. */
+const DEFAULT_STORE_SIZES = [1000, 5000];
 const DAYS_PER_MONTH = 30;
 
 interface Target {
@@ -100,6 +105,99 @@ function table(headers: string[], rows: string[][]): string {
   return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
+const storeLabel = (m: StoreMeasurement) => (m.store === 'iam' ? 'IAM' : 'Cognito');
+
+/** Both identity stores side by side: the idle cycle, the first cycle per app, a rotation and a retirement per app. */
+function storeTables(stores: StoreMeasurement[]): string {
+  const out: string[] = [];
+  out.push(
+    `\nBoth identity stores (Cognito: in-memory pool; app clients quota raised to 10,000 above 1,000 apps). Store writes: the store's operations Mint paces to its write rate. Listing calls expected: IAM ceil(users/1000) GetAccountAuthorizationDetails; Cognito 2 x ceil(users/60) ListUsers + ListUserPoolClients.\n`,
+  );
+  out.push('Idle cycle:\n');
+  out.push(
+    table(
+      [
+        'store',
+        'apps',
+        'transitions',
+        'AWS calls',
+        'listing calls (expected)',
+        'Lambda GB-s',
+        'wall (ms)',
+        'calls by operation',
+      ],
+      stores.map((m) => [
+        storeLabel(m),
+        fmt(m.apps),
+        fmt(m.idle.transitions),
+        fmt(m.idle.awsCalls),
+        `${fmt(m.idle.listingCalls)} (${fmt(m.idle.expectedListingCalls)})`,
+        fmt(m.idle.lambdaGbSeconds, 2),
+        fmt(m.idle.wallMs),
+        operations(m.idle.callsByOperation),
+      ]),
+    ),
+  );
+  out.push('\nFirst cycle (all apps new), per app: creation by Reconcile, then the first rotation:\n');
+  out.push(
+    table(
+      [
+        'store',
+        'apps',
+        'status',
+        'AWS calls',
+        'store writes',
+        'creation writes',
+        'first-rotation writes',
+        'wall (ms, whole cycle)',
+        'calls by operation, per app',
+      ],
+      stores.map((m) => [
+        storeLabel(m),
+        fmt(m.apps),
+        m.firstCycle.status,
+        fmt(m.firstCycle.awsCallsPerApp, 2),
+        fmt(m.firstCycle.storeWritesPerApp, 2),
+        fmt(m.firstCycle.creationWritesPerApp, 2),
+        fmt(m.firstCycle.firstRotationWritesPerApp, 2),
+        fmt(m.firstCycle.wallMs),
+        operations(m.firstCycle.callsByOperationPerApp),
+      ]),
+    ),
+  );
+  out.push(
+    '\nPer rotated app (password and secret), and per app retiring its previous secret after the grace period:\n',
+  );
+  out.push(
+    table(
+      ['store', 'apps', 'per', 'transitions', 'AWS calls', 'store writes', 'calls by operation'],
+      stores.flatMap((m) =>
+        (
+          [
+            ['rotation', m.perRotatedApp],
+            ['retirement', m.perRetiredApp],
+          ] as const
+        ).flatMap(([label, c]) =>
+          c
+            ? [
+                [
+                  storeLabel(m),
+                  fmt(m.apps),
+                  label,
+                  fmt(c.transitions, 2),
+                  fmt(c.awsCalls, 2),
+                  fmt(c.storeWrites, 2),
+                  operations(c.callsByOperation),
+                ],
+              ]
+            : [],
+        ),
+      ),
+    ),
+  );
+  return out.join('\n');
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -108,8 +206,25 @@ async function main(): Promise<number> {
       loads: { type: 'string' },
       'throttled-sizes': { type: 'string' },
       'skip-throttled': { type: 'boolean' },
+      'store-sizes': { type: 'string' },
+      'cognito-throttled-sizes': { type: 'string' },
+      'skip-stores': { type: 'boolean' },
     },
   });
+  const cognitoThrottledSizes = values['skip-throttled']
+    ? []
+    : (values['cognito-throttled-sizes']?.split(',').map(Number) ?? [1000]);
+  if (cognitoThrottledSizes.some((n) => !Number.isInteger(n) || n < 1 || n > 5000)) {
+    process.stderr.write('--cognito-throttled-sizes: whole numbers from 1 to 5000, comma-separated\n');
+    return 2;
+  }
+  const storeSizes = values['skip-stores']
+    ? []
+    : (values['store-sizes']?.split(',').map(Number) ?? DEFAULT_STORE_SIZES);
+  if (storeSizes.some((n) => !Number.isInteger(n) || n < 1 || n > 5000)) {
+    process.stderr.write('--store-sizes: whole numbers from 1 to 5000, comma-separated (e.g. 1000)\n');
+    return 2;
+  }
   const throttledSizes = values['skip-throttled']
     ? []
     : (values['throttled-sizes']?.split(',').map(Number) ?? THROTTLED_SIZES);
@@ -130,10 +245,21 @@ async function main(): Promise<number> {
   const rotationsPerApp = (DAYS_PER_MONTH * 24) / passwordHours;
 
   const sizes: SizeMeasurement[] = [];
-  for (const apps of sizesWanted) sizes.push(await measureSize(apps));
+  for (const apps of sizesWanted) sizes.push(await measureSize(apps, { retirement: true }));
+  // Both stores at each size: IAM's from the sizes above when measured there, Cognito's run here.
+  const stores: StoreMeasurement[] = [];
+  for (const apps of storeSizes)
+    for (const store of STORES) {
+      const measured =
+        (store === 'iam' ? sizes.find((s) => s.apps === apps) : undefined) ??
+        (await measureSize(apps, { store, retirement: true }));
+      stores.push(storeMeasurement(store, measured, store === 'cognito' ? clientsQuotaFor(apps) : undefined));
+    }
   const throttled: ThrottledCycle[] = [];
   for (const apps of throttledSizes)
     for (const rate of THROTTLED_RATES) throttled.push(...(await measureThrottled(apps, rate)));
+  for (const apps of cognitoThrottledSizes)
+    throttled.push(...(await measureThrottled(apps, COGNITO_THROTTLED_RATE, 'cognito')));
   const bundles = measureBundles(Number(values.loads ?? 5));
   const monthly = sizes.map((s) => ({
     apps: s.apps,
@@ -165,13 +291,18 @@ async function main(): Promise<number> {
       prices: PRICE_NOTES,
     },
     sizes,
+    stores: {
+      method:
+        "the same cycles with each identity store: IAM as deployed by default; Cognito as the stack deploys it with mint:identityStore=cognito on an existing pool (mint:userPoolId, mint:tokenEndpoint), the pool in memory with Mint's attributes, its app clients quota raised from 1,000 to 10,000 when the apps need more, its token endpoint answered in-process (counted as OAuth2Token)",
+      sizes: stores,
+    },
     bundles,
     monthlyCostUsd: monthly,
     throttled: {
       method: `the same, on a virtual clock: ${ACCOUNT_METHOD}; mint:iamWritesPerSecond is set to the rate`,
       cycles: throttled,
     },
-    targets: [...targets(sizes, bundles), ...throttledTargets(throttled)],
+    targets: [...targets(sizes, bundles), ...storeTargets(stores), ...throttledTargets(throttled)],
     benchWallSeconds: (performance.now() - started) / 1000,
   };
   if (values.json) {
@@ -237,6 +368,27 @@ async function main(): Promise<number> {
       sizes.map((s) => [fmt(s.apps), operations(s.idle.callsByOperation)]),
     ),
   );
+  out.push(
+    '\nPer app whose previous secret is retired after its grace period (a retiring cycle and the next, minus two idle cycles):\n',
+  );
+  out.push(
+    table(
+      ['apps', 'transitions', 'AWS calls', 'AWS calls by operation, per retired app'],
+      sizes.flatMap((s) =>
+        s.perRetiredApp
+          ? [
+              [
+                fmt(s.apps),
+                fmt(s.perRetiredApp.transitions, 2),
+                fmt(s.perRetiredApp.awsCalls, 2),
+                operations(s.perRetiredApp.callsByOperation),
+              ],
+            ]
+          : [],
+      ),
+    ),
+  );
+  if (stores.length > 0) out.push(storeTables(stores));
   out.push('\nLambda bundles (minified, @aws-sdk/* provided by the runtime):\n');
   out.push(
     table(
@@ -254,9 +406,17 @@ async function main(): Promise<number> {
     ),
   );
   out.push(`Prices: ${PRICE_NOTES.join('; ')}. Lambda duration: ${result.assumptions.lambdaDuration}.`);
-  if (throttled.length > 0) {
+  const iamThrottled = throttled.filter((c) => (c.store ?? 'iam') === 'iam');
+  const cognitoThrottled = throttled.filter((c) => c.store === 'cognito');
+  if (iamThrottled.length > 0) {
     out.push(`\nUnder IAM's write throttling (${result.throttled.method}):\n`);
-    out.push(table(THROTTLED_HEADERS, throttledRows(throttled, fmt)));
+    out.push(table(THROTTLED_HEADERS, throttledRows(iamThrottled, fmt)));
+  }
+  if (cognitoThrottled.length > 0) {
+    out.push(
+      '\nThe Cognito store on the same account: Mint paces its Cognito writes to MINT_COGNITO_WRITES_PER_SECOND; lower bound = Cognito writes / that rate:\n',
+    );
+    out.push(table(COGNITO_THROTTLED_HEADERS, throttledRows(cognitoThrottled, fmt)));
   }
   out.push('\nTargets:\n');
   out.push(

@@ -1,3 +1,4 @@
+import { COGNITO_MARK_ATTRIBUTES, customAttributeName } from '../lambdas/contracts/cognito-attributes';
 import { readAllSettings, rotationPolicy } from '../lambdas/contracts/settings';
 import { TAG } from '../lambdas/core/service-users';
 import { type CycleRun, runCycle } from '../local/engine';
@@ -7,22 +8,42 @@ import { VirtualClock } from '../local/in-memory-aws/virtual-clock';
 import { startKioStub } from '../local/kio-stub';
 import { capturingOutput } from '../local/output';
 import { lambdaEnvironment, renderDefinition, synthMint } from '../local/stack';
+import { currentTask } from '../local/task-context';
 import { throttledAccount } from './account';
 import { type CycleUsage, cycleCostUsd } from './cost';
+import { prepareStore, type StoreName, storeContext } from './stores';
 
 /** Lambda duration is local in-process time plus this much per AWS call, as if every call were serial. */
 export const ASSUMED_AWS_CALL_MS = 40;
 
-/** The calls AWS accepted: every call made, less the ones it refused for their rate (each is made again). */
-function acceptedCalls(calls: readonly string[], refused: readonly string[]): string[] {
+/**
+ * The calls AWS accepted, as indices into `calls`: every call made, less the ones it refused for their
+ * rate (each is made again).
+ */
+function acceptedCalls(calls: readonly string[], refused: readonly string[]): number[] {
   const left = new Map<string, number>();
   for (const op of refused) left.set(op, (left.get(op) ?? 0) + 1);
-  return calls.filter((op) => {
+  return calls.flatMap((op, index) => {
     const n = left.get(op) ?? 0;
-    if (n === 0) return true;
+    if (n === 0) return [index];
     left.set(op, n - 1);
-    return false;
+    return [];
   });
+}
+
+/**
+ * Replaces `aws.calls` with a list that also notes, for each call, the workflow state whose handler made
+ * it (`currentTask`; '' outside any task): what splits a first cycle into creation and rotation.
+ */
+function recordCallStates(aws: FakeAws): string[] {
+  const calls: string[] = [];
+  const states: string[] = [];
+  calls.push = (...operations: string[]) => {
+    for (const _ of operations) states.push(currentTask.getStore()?.state ?? '');
+    return Array.prototype.push.apply(calls, operations);
+  };
+  aws.calls = calls;
+  return states;
 }
 
 export interface CycleMeasurement {
@@ -35,6 +56,8 @@ export interface CycleMeasurement {
   historyEvents: number;
   awsCalls: number;
   callsByOperation: Record<string, number>;
+  /** The same calls by the workflow state whose function made them. */
+  callsByState?: Record<string, Record<string, number>>;
   largestPayloadBytes: number;
   wallMs: number;
   rotated: number;
@@ -53,12 +76,40 @@ export interface SizeMeasurement {
    * cost above two idle cycles, divided by the apps rotated (wall time: the whole 10 %-due cycle divided
    * by the apps it rotated).
    */
-  perRotatedApp: {
-    transitions: number;
-    awsCalls: number;
-    callsByOperation: Record<string, number>;
-    wallMs: number;
-    costUsd: number;
+  perRotatedApp: PerAppCost & { wallMs: number };
+  /**
+   * With `retirement`: what retiring the previous access key or client secret at the end of its grace
+   * period costs, per app (a retiring cycle and the one after it, above two idle cycles).
+   */
+  perRetiredApp?: PerAppCost & { apps: number };
+}
+
+/** What some cycles cost above as many idle cycles, divided among `apps` apps. */
+export interface PerAppCost {
+  transitions: number;
+  awsCalls: number;
+  /** Operations whose count is above the idle cycles' only. */
+  callsByOperation: Record<string, number>;
+  costUsd: number;
+}
+
+export function costAboveIdle(
+  cycles: readonly CycleMeasurement[],
+  idle: CycleMeasurement,
+  apps: number,
+): PerAppCost {
+  const excess = (pick: (m: CycleMeasurement) => number) =>
+    (cycles.reduce((sum, m) => sum + pick(m), 0) - cycles.length * pick(idle)) / apps;
+  const operations = new Set(cycles.flatMap((m) => Object.keys(m.callsByOperation)));
+  return {
+    transitions: excess((m) => m.transitions),
+    awsCalls: excess((m) => m.awsCalls),
+    callsByOperation: Object.fromEntries(
+      [...operations]
+        .map((op) => [op, excess((m) => m.callsByOperation[op] ?? 0)] as const)
+        .filter(([, n]) => n > 0),
+    ),
+    costUsd: excess((m) => m.costUsd),
   };
 }
 
@@ -96,11 +147,21 @@ export function taskFunctions(
   return memory;
 }
 
-function measure(run: CycleRun, calls: string[], functions: TaskFunctions): CycleMeasurement {
+function measure(
+  run: CycleRun,
+  calls: { operation: string; state: string }[],
+  functions: TaskFunctions,
+): CycleMeasurement {
   const memory = Object.fromEntries(Object.entries(functions).map(([state, fn]) => [state, fn.memoryMb]));
   const { transitions, historyEvents } = executionCost(run.events);
   const callsByOperation: Record<string, number> = {};
-  for (const call of calls) callsByOperation[call] = (callsByOperation[call] ?? 0) + 1;
+  const callsByState: Record<string, Record<string, number>> = {};
+  for (const { operation, state } of calls) {
+    callsByOperation[operation] = (callsByOperation[operation] ?? 0) + 1;
+    const ofState = callsByState[state] ?? {};
+    ofState[operation] = (ofState[operation] ?? 0) + 1;
+    callsByState[state] = ofState;
+  }
   let lambdaInvocations = 0;
   let gbMs = 0;
   const entered = new Map<string, number>();
@@ -127,6 +188,7 @@ function measure(run: CycleRun, calls: string[], functions: TaskFunctions): Cycl
     historyEvents,
     awsCalls: calls.length,
     callsByOperation,
+    callsByState,
     largestPayloadBytes: largestPayloadBytes(run.events),
     wallMs: run.wallMs,
     rotated: output.report?.rotated ?? 0,
@@ -161,6 +223,10 @@ export interface MeasureOptions {
   iamWritesPerSecond?: number;
   /** With `iamWritesPerSecond`: whether a new access key takes IAM's propagation time (default yes). */
   keyPropagation?: boolean;
+  /** The identity store the functions use (default IAM, as deployed by default); see `bench/stores.ts`. */
+  store?: StoreName;
+  /** Also measure retiring the rotated apps' previous secrets after their grace period (two more cycles). */
+  retirement?: boolean;
 }
 
 /** A Kio stub serving `apps` active apps, 50 teams: the benchmark's registry. */
@@ -190,28 +256,72 @@ export function benchEnvironment(
   return { ...env, MINT_KIO_URL: kioUrl };
 }
 
+/** One service user's marks, read and written in place: IAM user tags or Cognito custom attributes. */
+interface UserMarks {
+  get(mark: keyof typeof COGNITO_MARK_ATTRIBUTES): string | undefined;
+  set(mark: keyof typeof COGNITO_MARK_ATTRIBUTES, value: string): void;
+}
+
+/** Every service user's marks in the store the environment names, in creation order. */
+function userMarks(aws: FakeAws, environment: Record<string, string>): UserMarks[] {
+  const settings = readAllSettings(environment);
+  if (settings.identityStore === 'cognito') {
+    const attribute = (mark: keyof typeof COGNITO_MARK_ATTRIBUTES) =>
+      customAttributeName(COGNITO_MARK_ATTRIBUTES[mark]);
+    return [...aws.cognitoPools.pool(settings.userPoolId).users.values()].map((user) => ({
+      get: (mark) => user.attributes.get(attribute(mark)),
+      set: (mark, value) => user.attributes.set(attribute(mark), value),
+    }));
+  }
+  return [...aws.users.values()].map((user) => ({
+    get: (mark) => user.tags[mark],
+    set: (mark, value) => {
+      user.tags[mark] = value;
+    },
+  }));
+}
+
 /**
  * Makes every tenth app due at `dueAt` by age, as in production, with the deployed rotation policy:
- * both its password and its access key (the dearer kind of rotation).
+ * both its password and its access key or client secret (the dearer kind of rotation). The marks are
+ * IAM user tags, or the pool users' custom attributes with the Cognito store.
  */
 export function makeTenthDue(aws: FakeAws, environment: Record<string, string>, dueAt: number): void {
   const policy = rotationPolicy(readAllSettings(environment));
   const passwordStale = new Date(dueAt - policy.passwordMaxAgeMs).toISOString();
   const keyStale = new Date(dueAt - policy.accessKeyMaxAgeMs).toISOString();
-  let index = 0;
-  for (const user of aws.users.values()) {
-    if (index++ % 10 !== 0) continue;
-    user.tags[TAG.passwordRotatedAt] = passwordStale;
-    user.tags[TAG.keyRotatedAt] = keyStale;
+  userMarks(aws, environment).forEach((marks, index) => {
+    if (index % 10 !== 0) return;
+    marks.set(TAG.passwordRotatedAt, passwordStale);
+    marks.set(TAG.keyRotatedAt, keyStale);
+  });
+}
+
+/**
+ * Ends the grace period of every previous access key or client secret at `dueAt` (as if its successor
+ * had been published `previousKeyGraceHours` ago), without making a password or a new secret due: the
+ * retirement each secret rotation costs later, alone. Returns how many apps have one to retire.
+ */
+export function endPreviousKeyGrace(
+  aws: FakeAws,
+  environment: Record<string, string>,
+  dueAt: number,
+): number {
+  const policy = rotationPolicy(readAllSettings(environment));
+  const graceOver = new Date(dueAt - policy.previousKeyGraceMs).toISOString();
+  let retiring = 0;
+  for (const marks of userMarks(aws, environment)) {
+    if (!marks.get(TAG.previousKeyId)) continue;
+    marks.set(TAG.keyRotatedAt, graceOver);
+    retiring++;
   }
+  return retiring;
 }
 
 export async function measureSize(apps: number, options: MeasureOptions = {}): Promise<SizeMeasurement> {
   const rate = options.iamWritesPerSecond;
-  const { template } = synthMint({
-    'mint:kioUrl': 'http://127.0.0.1:1',
-    ...(rate ? { 'mint:iamWritesPerSecond': rate } : {}),
-  });
+  const store = options.store ?? 'iam';
+  const { template } = synthMint({ 'mint:kioUrl': 'http://127.0.0.1:1', ...storeContext(store, rate) });
   const definition = renderDefinition(template);
   const memory = taskFunctions(definition, template);
   const clock = rate ? new VirtualClock(Date.now(), { macrotaskRounds: 0 }) : undefined;
@@ -219,11 +329,12 @@ export async function measureSize(apps: number, options: MeasureOptions = {}): P
   const fakeOptions =
     clock && rate ? throttledAccount(clock, rate, { keyPropagation: options.keyPropagation !== false }) : {};
   const aws = options.aws ? options.aws(template, definition, fakeOptions) : new FakeAws(fakeOptions);
+  const prepared = prepareStore(store, aws, apps);
   const environment = benchEnvironment(template, kio.url, aws, options);
   try {
     // The handlers log and emit EMF; a benchmark prints only its table.
     const cycle = async (name: string, offsetMs: number) => {
-      aws.calls = [];
+      const states = recordCallStates(aws);
       const refusedBefore = aws.refusedCalls.length;
       const execute = () =>
         runCycle(
@@ -231,7 +342,7 @@ export async function measureSize(apps: number, options: MeasureOptions = {}): P
           {},
           {
             environment,
-            target: { region: 'eu-central-1' },
+            target: { region: 'eu-central-1', ...(prepared.fetch ? { fetch: prepared.fetch } : {}) },
             name,
             now: () => new Date(Date.now() + offsetMs),
             ...(clock ? { clock, pace: true } : {}),
@@ -240,8 +351,12 @@ export async function measureSize(apps: number, options: MeasureOptions = {}): P
       const startedAt = clock?.now() ?? 0;
       const { result: run } = await capturingOutput(false, () => (clock ? clock.run(execute) : execute()));
       const refused = aws.refusedCalls.slice(refusedBefore);
+      const accepted = acceptedCalls(aws.calls, refused).map((index) => ({
+        operation: aws.calls[index] ?? '',
+        state: states[index] ?? '',
+      }));
       return {
-        ...measure(run, acceptedCalls(aws.calls, refused), memory),
+        ...measure(run, accepted, memory),
         ...(clock ? { throttledCalls: refused.length, simulatedMs: clock.now() - startedAt } : {}),
       };
     };
@@ -257,28 +372,28 @@ export async function measureSize(apps: number, options: MeasureOptions = {}): P
     // Likewise the cycle after the rotations writes the status they changed: part of what they cost.
     const afterDue = await cycle('after-due', 3_600_000 + 90_000);
     const rotated = Math.max(1, tenPercentDue.rotated);
-    const excess = (pick: (m: CycleMeasurement) => number) =>
-      (pick(tenPercentDue) + pick(afterDue) - 2 * pick(idle)) / rotated;
-    const operations = new Set([
-      ...Object.keys(tenPercentDue.callsByOperation),
-      ...Object.keys(afterDue.callsByOperation),
-    ]);
+    let perRetiredApp: SizeMeasurement['perRetiredApp'];
+    if (options.retirement) {
+      // The rotated apps' previous secrets reach the end of their grace period: one cycle retires them,
+      // the next records it in the status document.
+      const retiring = endPreviousKeyGrace(aws, environment, Date.now() + 3_600_000 + 105_000);
+      const retire = await cycle('retire-previous', 3_600_000 + 120_000);
+      const afterRetire = await cycle('after-retire', 3_600_000 + 150_000);
+      perRetiredApp = {
+        apps: retiring,
+        ...costAboveIdle([retire, afterRetire], idle, Math.max(1, retiring)),
+      };
+    }
     return {
       apps,
       first,
       idle,
       tenPercentDue,
       perRotatedApp: {
-        transitions: excess((m) => m.transitions),
-        awsCalls: excess((m) => m.awsCalls),
-        callsByOperation: Object.fromEntries(
-          [...operations]
-            .map((op) => [op, excess((m) => m.callsByOperation[op] ?? 0)] as const)
-            .filter(([, n]) => n > 0),
-        ),
+        ...costAboveIdle([tenPercentDue, afterDue], idle, rotated),
         wallMs: tenPercentDue.wallMs / rotated,
-        costUsd: excess((m) => m.costUsd),
       },
+      ...(perRetiredApp ? { perRetiredApp } : {}),
     };
   } finally {
     aws.restore();

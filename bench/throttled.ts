@@ -9,9 +9,13 @@ import { capturingOutput } from '../local/output';
 import { renderDefinition, synthMint } from '../local/stack';
 import { throttledAccount } from './account';
 import { benchEnvironment, makeTenthDue, startBenchKio, taskFunctions } from './scenario';
+import { prepareStore, type StoreName, storeContext, storeWrites } from './stores';
 
 export interface ThrottledCycle {
+  /** The identity store (absent: IAM, as before the field existed). */
+  store?: StoreName;
   apps: number;
+  /** The store's write rate Mint paces to: mint:iamWritesPerSecond, or MINT_COGNITO_WRITES_PER_SECOND with Cognito. */
   iamWritesPerSecond: number;
   cycle: 'first' | 'ten-percent-due';
   status: CycleRun['status'];
@@ -19,7 +23,9 @@ export interface ThrottledCycle {
   makespanSeconds: number;
   /** IAM writes AWS accepted. */
   iamWrites: number;
-  /** The fastest the account's IAM write rate allows: iamWrites ÷ rate. */
+  /** With Cognito: the store's writes AWS accepted (the lower bound's numerator instead of iamWrites). */
+  storeWrites?: number;
+  /** The fastest the store's write rate allows: its writes ÷ rate. */
   lowerBoundSeconds: number;
   /** makespan ÷ lower bound. */
   ratio: number;
@@ -39,18 +45,27 @@ const sum = (counts: Record<ApiClass, number>) => Object.values(counts).reduce((
 /**
  * The first cycle of `apps` new apps, then a cycle where 10 % are due, with IAM answering at most
  * `rate` writes per second: the synthesized definition and the real handlers on a virtual clock, so
- * an hour of throttled rotation takes seconds.
+ * an hour of throttled rotation takes seconds. With the Cognito store, Mint paces its Cognito writes to
+ * `rate` (MINT_COGNITO_WRITES_PER_SECOND) and the pool answers each request-rate category at its
+ * default quota (`bench/account.ts`).
  */
-export async function measureThrottled(apps: number, rate: number): Promise<ThrottledCycle[]> {
-  const { template } = synthMint({ 'mint:kioUrl': 'http://127.0.0.1:1', 'mint:iamWritesPerSecond': rate });
+export async function measureThrottled(
+  apps: number,
+  rate: number,
+  store: StoreName = 'iam',
+): Promise<ThrottledCycle[]> {
+  const { template } = synthMint({ 'mint:kioUrl': 'http://127.0.0.1:1', ...storeContext(store, rate) });
   const definition = renderDefinition(template);
   const functions = taskFunctions(definition, template);
   const kio = await startBenchKio(apps);
   const clock = new VirtualClock(Date.now(), { macrotaskRounds: 0 });
   const aws = new FakeAws(throttledAccount(clock, rate));
+  const prepared = prepareStore(store, aws, apps);
   const environment = benchEnvironment(template, kio.url, aws);
   const cycle = async (name: ThrottledCycle['cycle']): Promise<ThrottledCycle> => {
     const stats: CallStats = { calls: 0, throttled: 0, retries: 0 };
+    const callsBefore = aws.calls.length;
+    const refusedBefore = aws.refusedCalls.length;
     const throttledBefore = aws.throttled;
     const classBefore = aws.callsByClass;
     const startedAt = clock.now();
@@ -62,6 +77,7 @@ export async function measureThrottled(apps: number, rate: number): Promise<Thro
           {
             environment,
             name,
+            ...(prepared.fetch ? { target: { fetch: prepared.fetch } } : {}),
             clock,
             pace: true,
             stats,
@@ -75,8 +91,14 @@ export async function measureThrottled(apps: number, rate: number): Promise<Thro
     const byClass = aws.callsByClass;
     const iamWrites =
       byClass.iamWrite - classBefore.iamWrite - (throttled.iamWrite - throttledBefore.iamWrite);
-    const throttledCalls = sum(throttled) - sum(throttledBefore);
-    const lowerBoundSeconds = iamWrites / rate;
+    const refused = aws.refusedCalls.slice(refusedBefore);
+    // IAM's, STS's and S3's refusals by class; Cognito's only by operation.
+    const throttledCalls = store === 'iam' ? sum(throttled) - sum(throttledBefore) : refused.length;
+    const accepted: Record<string, number> = {};
+    for (const op of aws.calls.slice(callsBefore)) accepted[op] = (accepted[op] ?? 0) + 1;
+    for (const op of refused) accepted[op] = (accepted[op] ?? 0) - 1;
+    const cognitoWrites = store === 'cognito' ? storeWrites('cognito', accepted) : undefined;
+    const lowerBoundSeconds = (cognitoWrites ?? iamWrites) / rate;
     let gbSeconds = 0;
     let longest = { state: '', seconds: 0, timeoutSeconds: 1, shareOfTimeout: 0 };
     for (const invocation of run.invocations ?? []) {
@@ -93,12 +115,14 @@ export async function measureThrottled(apps: number, rate: number): Promise<Thro
         };
     }
     return {
+      ...(store === 'iam' ? {} : { store }),
       apps,
       iamWritesPerSecond: rate,
       cycle: name,
       status: run.status,
       makespanSeconds,
       iamWrites,
+      ...(cognitoWrites !== undefined ? { storeWrites: cognitoWrites } : {}),
       lowerBoundSeconds,
       ratio: lowerBoundSeconds > 0 ? makespanSeconds / lowerBoundSeconds : 0,
       calls: stats.calls,
@@ -134,6 +158,8 @@ function appsFailed(aws: FakeAws, cycleId: string, apps: number): number {
 
 export const THROTTLED_SIZES = [1000, 5000];
 export const THROTTLED_RATES = [5, 10, 20];
+/** The Cognito store's throttled cycles run at its default write rate (MINT_COGNITO_WRITES_PER_SECOND). */
+export const COGNITO_THROTTLED_RATE = 10;
 
 export interface ThrottledTarget {
   name: string;
@@ -148,7 +174,7 @@ export interface ThrottledTarget {
  * more against a short lower bound.
  */
 export function throttledTargets(measured: readonly ThrottledCycle[]): ThrottledTarget[] {
-  const cycles = measured.filter((c) => c.apps >= 5000);
+  const cycles = measured.filter((c) => c.apps >= 5000 && (c.store ?? 'iam') === 'iam');
   // Not measured at 5,000 apps (`--throttled-sizes`): no verdict rather than a vacuous one.
   if (cycles.length === 0) return [];
   const check = (name: string, limit: number, values: number[]): ThrottledTarget => {
@@ -195,6 +221,11 @@ export const THROTTLED_HEADERS = [
   'longest invocation',
 ];
 
+/** The headers for the Cognito store's throttled cycles: its write rate and writes in IAM's columns. */
+export const COGNITO_THROTTLED_HEADERS = THROTTLED_HEADERS.map((h) =>
+  h === 'IAM writes/s' ? 'Cognito writes/s' : h === 'IAM writes' ? 'Cognito writes' : h,
+);
+
 export function throttledRows(
   cycles: readonly ThrottledCycle[],
   fmt: (n: number, digits?: number) => string,
@@ -206,7 +237,7 @@ export function throttledRows(
     fmt(c.makespanSeconds, 0),
     fmt(c.lowerBoundSeconds, 0),
     fmt(c.ratio, 3),
-    fmt(c.iamWrites),
+    fmt(c.storeWrites ?? c.iamWrites),
     fmt(c.calls),
     `${fmt(c.throttledCalls)} (${(c.throttledShare * 100).toFixed(1)} %)`,
     fmt(c.retries),

@@ -8,6 +8,60 @@ import type { Service } from './sdk-call';
  */
 export type ApiClass = 'iamWrite' | 'iamRead' | 'sts' | 's3';
 
+/**
+ * Amazon Cognito user pools' request-rate categories that Mint's calls fall in: each a quota per account
+ * and region, shared by every operation of the category against every pool
+ * (https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html).
+ */
+export type CognitoCategory =
+  | 'cognitoUserCreation'
+  | 'cognitoUserUpdate'
+  | 'cognitoUserAccountRecovery'
+  | 'cognitoUserList'
+  | 'cognitoUserPoolClientRead'
+  | 'cognitoUserPoolClientUpdate'
+  | 'cognitoUserPoolRead'
+  | 'cognitoUserAuthentication';
+
+/** Everything a rate limit can be configured for. */
+export type LimitedClass = ApiClass | CognitoCategory;
+
+/**
+ * The category of each Cognito operation Mint calls, as the quotas page lists them. The client secret
+ * operations (AddUserPoolClientSecret, ListUserPoolClientSecrets, DeleteUserPoolClientSecret) are in no
+ * documented category, nor is AdminGetUser here: they are not limited. The token endpoint is not an API
+ * call and is not limited either.
+ */
+export const COGNITO_CATEGORY_OF: Readonly<Record<string, CognitoCategory>> = {
+  AdminCreateUser: 'cognitoUserCreation',
+  AdminUpdateUserAttributes: 'cognitoUserUpdate',
+  AdminDeleteUserAttributes: 'cognitoUserUpdate',
+  AdminDeleteUser: 'cognitoUserUpdate',
+  AdminSetUserPassword: 'cognitoUserAccountRecovery',
+  ListUsers: 'cognitoUserList',
+  ListUserPoolClients: 'cognitoUserPoolClientRead',
+  DescribeUserPoolClient: 'cognitoUserPoolClientRead',
+  CreateUserPoolClient: 'cognitoUserPoolClientUpdate',
+  DeleteUserPoolClient: 'cognitoUserPoolClientUpdate',
+  DescribeUserPool: 'cognitoUserPoolRead',
+  InitiateAuth: 'cognitoUserAuthentication',
+};
+
+/** Each category's default quota in requests per second (the quotas page; adjustable on request). */
+export const COGNITO_DEFAULT_RATES: Readonly<Record<CognitoCategory, number>> = {
+  cognitoUserCreation: 50,
+  cognitoUserUpdate: 25,
+  cognitoUserAccountRecovery: 30,
+  cognitoUserList: 30,
+  cognitoUserPoolClientRead: 15,
+  cognitoUserPoolClientUpdate: 15,
+  cognitoUserPoolRead: 15,
+  cognitoUserAuthentication: 120,
+};
+
+const isApiClass = (limited: LimitedClass): limited is ApiClass =>
+  limited === 'iamWrite' || limited === 'iamRead' || limited === 'sts' || limited === 's3';
+
 /** A token bucket: `burst` calls at once, then `ratePerSecond` sustained. */
 export interface RateLimit {
   ratePerSecond: number;
@@ -19,8 +73,11 @@ export interface ThrottlingOptions {
   clock: Clock;
   /** Each call waits this long (on the clock) before it is answered. Default 0. */
   latencyMs?: number;
-  /** Rate limits by class; a class not named is never throttled. S3's applies to each prefix alone. */
-  throttle?: Partial<Record<ApiClass, RateLimit>>;
+  /**
+   * Rate limits by class or Cognito category; one not named is never throttled. S3's applies to each
+   * prefix alone.
+   */
+  throttle?: Partial<Record<LimitedClass, RateLimit>>;
   /** STS refuses an access key with InvalidClientTokenId until it is this old (IAM's propagation). */
   keyPropagationMs?: number;
 }
@@ -30,11 +87,15 @@ export interface ThrottlingOptions {
 const IAM_WRITE_VERBS =
   /^(Create|Delete|Update|Put|Tag|Untag|Attach|Detach|Add|Remove|Set|Change|Reset|Enable|Deactivate|Upload|Resync|Disable)/;
 
-/** The class a call is limited in, or none (Step Functions, Secrets Manager: not modelled). */
-export function apiClassOf(service: Service, operation: string): ApiClass | undefined {
+/**
+ * The class a call is limited in, or none (Step Functions, Secrets Manager, Cognito operations in no
+ * documented category: not modelled).
+ */
+export function apiClassOf(service: Service, operation: string): LimitedClass | undefined {
   if (service === 'iam') return IAM_WRITE_VERBS.test(operation) ? 'iamWrite' : 'iamRead';
   if (service === 'sts') return 'sts';
   if (service === 's3') return 's3';
+  if (service === 'cognito-idp') return COGNITO_CATEGORY_OF[operation];
   return undefined;
 }
 
@@ -56,13 +117,19 @@ export function s3Prefix(input: Record<string, unknown>): string {
  * The refusal AWS answers a call over its rate with. IAM and STS (Query APIs) answer `Throttling`,
  * HTTP 400, "Rate exceeded" (the common error ThrottlingException/Throttling:
  * https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html); S3 answers `SlowDown`, HTTP 503,
- * "Please reduce your request rate." (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html).
- * The SDK classifies both as throttling errors (by name).
+ * "Please reduce your request rate." (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html);
+ * Cognito answers `TooManyRequestsException`, HTTP 400 (each operation's errors in its API reference).
+ * The SDK classifies all three as throttling errors (by name).
  */
-export function throttlingError(apiClass: ApiClass): Error {
-  return apiClass === 's3'
-    ? awsError('SlowDown', 'Please reduce your request rate.', 503)
-    : awsError('Throttling', 'Rate exceeded', 400);
+export function throttlingError(limited: LimitedClass): Error {
+  if (limited === 's3') return awsError('SlowDown', 'Please reduce your request rate.', 503);
+  if (!isApiClass(limited))
+    return awsError(
+      'TooManyRequestsException',
+      'This exception is thrown when the user has made too many requests for a given operation.',
+      400,
+    );
+  return awsError('Throttling', 'Rate exceeded', 400);
 }
 
 class TokenBucket {
@@ -96,10 +163,13 @@ const zeros = (): Record<ApiClass, number> => ({ iamWrite: 0, iamRead: 0, sts: 0
  * answered; `keyCreated` and `checkKeyPropagated` model IAM's eventual consistency for new keys.
  */
 export class Throttling {
-  /** Calls refused for their rate, by class. */
+  /** Calls refused for their rate, by class (IAM, STS, S3; Cognito's are in `cognitoThrottled`). */
   readonly throttled = zeros();
-  /** Calls received (refused ones included), by class. */
+  /** Calls received (refused ones included), by class (IAM, STS, S3; Cognito's in `cognitoCalls`). */
   readonly callsByClass = zeros();
+  /** Cognito calls refused for their category's rate, and received, by category. */
+  readonly cognitoThrottled: Partial<Record<CognitoCategory, number>> = {};
+  readonly cognitoCalls: Partial<Record<CognitoCategory, number>> = {};
   /** The operation of every refused call, in order. */
   readonly refused: string[] = [];
   private readonly buckets = new Map<string, TokenBucket>();
@@ -117,7 +187,8 @@ export class Throttling {
     if (latency > 0) await this.options.clock.sleep(latency);
     const apiClass = apiClassOf(service, operation);
     if (!apiClass) return;
-    this.callsByClass[apiClass]++;
+    if (isApiClass(apiClass)) this.callsByClass[apiClass]++;
+    else this.cognitoCalls[apiClass] = (this.cognitoCalls[apiClass] ?? 0) + 1;
     const limit = this.options.throttle?.[apiClass];
     if (!limit) return;
     const id = apiClass === 's3' ? `s3:${s3Prefix(input)}` : apiClass;
@@ -128,7 +199,8 @@ export class Throttling {
       this.buckets.set(id, bucket);
     }
     if (bucket.take(now)) return;
-    this.throttled[apiClass]++;
+    if (isApiClass(apiClass)) this.throttled[apiClass]++;
+    else this.cognitoThrottled[apiClass] = (this.cognitoThrottled[apiClass] ?? 0) + 1;
     this.refused.push(operation);
     throw throttlingError(apiClass);
   }
