@@ -199,17 +199,11 @@ export const FUNCTION_GRANTS: Record<MintFunction, readonly Grant[]> = {
     {
       sid: 'ReadServiceUserPool',
       store: 'cognito',
-      actions: [
-        'cognito-idp:DescribeUserPool',
-        'cognito-idp:ListUsers',
-        'cognito-idp:ListUserPoolClients',
-        'cognito-idp:AdminGetUser',
-        'cognito-idp:ListUserPoolClientSecrets',
-      ],
+      actions: ['cognito-idp:ListUsers', 'cognito-idp:ListUserPoolClients', 'cognito-idp:AdminGetUser'],
       on: 'userPool',
       why:
-        "checks the pool declares Mint's attributes; lists its users with their attributes and its app " +
-        'clients, 60 per call (no per-app call when idle); reads one user or client when repairing it',
+        'lists its users with their attributes and its app clients, 60 per call (no per-app call when ' +
+        "idle); reads one user whose name is taken, to finish only a creation of Mint's own",
     },
     {
       sid: 'CreatePoolUsersAndClients',
@@ -229,12 +223,11 @@ export const FUNCTION_GRANTS: Record<MintFunction, readonly Grant[]> = {
       store: 'cognito',
       actions: [
         'cognito-idp:AdminDeleteUserAttributes',
-        'cognito-idp:DeleteUserPoolClientSecret',
         'cognito-idp:DeleteUserPoolClient',
         'cognito-idp:AdminDeleteUser',
       ],
       on: 'userPool',
-      why: 'clears stale attributes; deletes the app client and user of an app that left Kio, secrets first',
+      why: "clears marks (a lost client's key marks, removed readers); deletes the app client (its secrets with it), then the user, of an app that left Kio",
     },
     {
       sid: 'ReadCycleFiles',

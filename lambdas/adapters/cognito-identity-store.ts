@@ -32,6 +32,8 @@ export interface CognitoIdentityStoreOptions {
   userPoolId: string;
   /** The scopes each app client may ask for with the client_credentials grant. */
   scopes: readonly string[];
+  /** The pool's app clients quota, as configured (Cognito's API does not tell it); default 1,000. */
+  clientsQuota?: number;
 }
 
 /** Cognito's largest page for ListUsers and ListUserPoolClients. */
@@ -136,10 +138,10 @@ export class CognitoIdentityStore implements IdentityStore {
   async accountUsage(): Promise<StoreUsage> {
     if (this.clientsSeen === undefined) await this.listClients();
     // Cognito's API does not tell a pool's quota (Service Quotas does, with another grant): Mint judges
-    // against the default, which errs towards warning early. README, "Choosing an identity store".
+    // against mint:cognitoAppClientsQuota, the default unless raised. README, "Choosing an identity store".
     return {
       users: this.clientsSeen ?? 0,
-      quota: COGNITO_APP_CLIENTS_QUOTA,
+      quota: this.options.clientsQuota ?? COGNITO_APP_CLIENTS_QUOTA,
       resource: 'app clients per user pool',
     };
   }

@@ -28,7 +28,13 @@ export interface Ports extends RotationPorts {
 /** What choosing and building the identity store reads. */
 type IdentitySettings = Pick<
   SettingValues,
-  'identityStore' | 'userPath' | 'boundaryArn' | 'serviceUserGroup' | 'userPoolId' | 'oauthScopes'
+  | 'identityStore'
+  | 'userPath'
+  | 'boundaryArn'
+  | 'serviceUserGroup'
+  | 'userPoolId'
+  | 'oauthScopes'
+  | 'cognitoAppClientsQuota'
 >;
 
 /** Builds each port from the settings it needs and the clients; a step's entry takes only its own. */
@@ -40,6 +46,7 @@ export const ports = {
       ? new CognitoIdentityStore(clients.cognito(), {
           userPoolId: required(settings, 'userPoolId'),
           scopes: settings.oauthScopes.split(' '),
+          clientsQuota: settings.cognitoAppClientsQuota,
         })
       : new IamIdentityStore(clients.iam(), {
           path: settings.userPath,

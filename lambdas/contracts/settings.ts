@@ -61,6 +61,11 @@ export const tunableSettings = {
    * UserUpdate category allows 25 per second per account by default, shared with everything else.
    */
   cognitoWritesPerSecond: z.coerce.number().positive().max(100).default(10),
+  /**
+   * Cognito store: the pool's app clients quota (1,000 by default, up to 10,000 on request). Cognito's
+   * API does not tell it, so after raising it, say so here: Mint warns from 90 % of this.
+   */
+  cognitoAppClientsQuota: z.coerce.number().int().min(1).max(10_000).default(1000),
 };
 
 export const kioUrlSchema = z.url({
@@ -103,6 +108,7 @@ export const ENVIRONMENT_VARIABLES = {
   oauthScopes: 'MINT_OAUTH_SCOPES',
   tokenEndpoint: 'MINT_TOKEN_ENDPOINT',
   cognitoWritesPerSecond: 'MINT_COGNITO_WRITES_PER_SECOND',
+  cognitoAppClientsQuota: 'MINT_COGNITO_APP_CLIENTS_QUOTA',
   bucket: 'MINT_BUCKET',
   boundaryArn: 'MINT_BOUNDARY_ARN',
   kioUrl: 'MINT_KIO_URL',
@@ -129,6 +135,7 @@ const USERS = {
   oauthScopes: true,
   iamWritesPerSecond: true,
   cognitoWritesPerSecond: true,
+  cognitoAppClientsQuota: true,
 } as const;
 
 /**

@@ -43,13 +43,13 @@ const n = (value: number) => value.toLocaleString('en-US');
 /** The quota by name, as the README and AWS's quota page call it. */
 export function quotaName(quota: Pick<UserQuota, 'quota' | 'resource'>): string {
   return quota.resource
-    ? `Cognito app clients per user pool (${n(quota.quota)} by default)`
+    ? `Cognito app clients per user pool (${n(quota.quota)}, mint:cognitoAppClientsQuota)`
     : `IAM users per account (${n(quota.quota)})`;
 }
 
 function whatToDo(quota: Pick<UserQuota, 'resource'>): string {
   return quota.resource
-    ? 'Request a quota increase (Service Quotas, Amazon Cognito User Pools, "App clients per user pool", up to 10,000), or split the apps over two Mint stacks with a pool each.'
+    ? 'Request a quota increase (Service Quotas, Amazon Cognito User Pools, "App clients per user pool", up to 10,000) and set mint:cognitoAppClientsQuota to it, or split the apps over two Mint stacks with a pool each.'
     : 'Remove unused IAM users in this account, or request a quota increase (Service Quotas, IAM, "Users per account").';
 }
 

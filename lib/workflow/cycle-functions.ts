@@ -51,6 +51,7 @@ export function cycleFunctionEnvironment(
           oauthScopes: config.oauthScopes,
           tokenEndpoint: store.tokenEndpoint,
           cognitoWritesPerSecond: config.cognitoWritesPerSecond,
+          cognitoAppClientsQuota: config.cognitoAppClientsQuota,
         };
   return {
     ...functionEnvironment(fn, {

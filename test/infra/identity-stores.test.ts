@@ -40,9 +40,6 @@ const RECONCILE_POOL_ACTIONS = [
   'AdminGetUser',
   'CreateUserPoolClient',
   'DeleteUserPoolClient',
-  'DescribeUserPool',
-  'ListUserPoolClientSecrets',
-  'DeleteUserPoolClientSecret',
 ].map((a) => `cognito-idp:${a}`);
 const ROTATE_POOL_ACTIONS = [
   'AdminGetUser',

@@ -78,6 +78,22 @@ describe('CognitoIdentityStore', () => {
     expect(listed.find((u) => u.userName === 'orders')?.repairs).toBeUndefined();
   });
 
+  it('counts app clients against the configured quota, which Cognito itself does not tell', async () => {
+    await store.createServiceUser('orders');
+    await store.listServiceUsers();
+    await expect(store.accountUsage()).resolves.toEqual({
+      users: 1,
+      quota: 1000,
+      resource: 'app clients per user pool',
+    });
+    const raised = new CognitoIdentityStore(new CognitoIdentityProviderClient({ region: 'eu-central-1' }), {
+      userPoolId: POOL,
+      scopes: ['mint/access'],
+      clientsQuota: 5000,
+    });
+    await expect(raised.accountUsage()).resolves.toMatchObject({ users: 1, quota: 5000 });
+  });
+
   it("names the README's command when the pool lacks Mint's attributes", async () => {
     pool.customAttributes.clear();
     await expect(store.createServiceUser('orders')).rejects.toThrow(

@@ -31,9 +31,9 @@ describe('the Cognito store’s quota: app clients per user pool', () => {
     const quota = userQuota(900, COGNITO_APP_CLIENTS_QUOTA, 'app clients per user pool');
     expect(quota).toMatchObject({ state: 'warning', resource: 'app clients per user pool' });
     expect(describeUserQuota(quota)).toBe(
-      'Cognito app clients per user pool (1,000 by default) nearly reached: 900 of 1,000 app clients (90 %); ' +
+      'Cognito app clients per user pool (1,000, mint:cognitoAppClientsQuota) nearly reached: 900 of 1,000 app clients (90 %); ' +
         'at the quota new apps get no client. Request a quota increase (Service Quotas, Amazon Cognito User Pools, ' +
-        '"App clients per user pool", up to 10,000), or split the apps over two Mint stacks with a pool each.',
+        '"App clients per user pool", up to 10,000) and set mint:cognitoAppClientsQuota to it, or split the apps over two Mint stacks with a pool each.',
     );
     expect(
       describeUserQuota(userQuota(899, COGNITO_APP_CLIENTS_QUOTA, 'app clients per user pool')),
@@ -42,7 +42,7 @@ describe('the Cognito store’s quota: app clients per user pool', () => {
 
   it('says Cognito refuses new clients once the pool is full', () => {
     expect(describeUserQuota(userQuota(1000, 1000, 'app clients per user pool'))).toMatch(
-      /^Cognito app clients per user pool \(1,000 by default\) reached: 1,000 of 1,000 app clients \(100 %\); Cognito refuses every new app's client\./,
+      /^Cognito app clients per user pool \(1,000, mint:cognitoAppClientsQuota\) reached: 1,000 of 1,000 app clients \(100 %\); Cognito refuses every new app's client\./,
     );
   });
 });

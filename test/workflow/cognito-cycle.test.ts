@@ -2,12 +2,18 @@ import {
   CognitoIdentityProviderClient,
   InitiateAuthCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { S3Client } from '@aws-sdk/client-s3';
+import { readCycleResult } from '../../cli/cycles';
+import { S3BucketStore } from '../../lambdas/adapters/bucket-store';
 import { secretHash } from '../../lambdas/adapters/cognito-credential-tester';
 import { customAttributeName } from '../../lambdas/contracts/cognito-attributes';
 import { credentialsKey } from '../../lambdas/core/credentials';
 import { cycleKeys } from '../../lambdas/core/cycle';
 import type { FakeAws, FakePool } from '../../local/in-memory-aws/fake-aws';
+import { Authorizer } from '../support/authorization/authorizer';
+import { unusedGrants } from '../support/authorization/least-privilege';
 import {
+  deployedTemplate,
   enforcingFakeAws,
   lambdaEnv,
   refusals,
@@ -30,8 +36,10 @@ describe('the rotation cycle with the Cognito identity store', () => {
   const { template } = synthMint({ 'mint:identityStore': 'cognito' });
   const definition = renderDefinition(template);
   let aws: FakeAws;
-  let authorizer: ReturnType<typeof enforcingFakeAws>['authorizer'];
-  let POOL: string;
+  // One authorizer for the whole file: the last test asks whether every grant was used by some call.
+  const deployed = deployedTemplate(template);
+  const authorizer = new Authorizer(deployed);
+  const POOL = deployed.userPoolArn()?.split('/').pop() ?? '';
   let pool: FakePool;
   let kio: Awaited<ReturnType<typeof startKioStub>>;
   let writeSpy: jest.SpyInstance;
@@ -43,8 +51,7 @@ describe('the rotation cycle with the Cognito identity store', () => {
   afterAll(() => kio.close());
   beforeEach(() => {
     // Every call a handler makes is evaluated against the deployed policies and refused as AWS would.
-    ({ aws, authorizer } = enforcingFakeAws(template, definition));
-    POOL = authorizer.template.userPoolArn()?.split('/').pop() ?? '';
+    ({ aws } = enforcingFakeAws(template, definition, authorizer));
     pool = aws.cognitoPools.addPool(POOL);
     useLambdaEnvironment({
       ...lambdaEnv(kio.url),
@@ -198,5 +205,42 @@ describe('the rotation cycle with the Cognito identity store', () => {
     const doc = published('orders');
     expect(doc.client_id).toBe(clientOf('orders').clientId);
     expect(token(doc.client_id, doc.client_secret)).toMatchObject({ token_type: 'Bearer' });
+  });
+
+  it('leaves alone a pool user Mint did not create, failing only that app with a message that says so', async () => {
+    pool.users.set('orders', {
+      username: 'orders',
+      attributes: new Map([['email', 'x@example.com']]),
+      status: 'CONFIRMED',
+    });
+    kio.setApps([kioApp('orders'), kioApp('billing')]);
+    const run = await runCycle(
+      definition,
+      {},
+      { name: 'taken-name', target: { fetch: aws.tokenEndpointFetch } },
+    );
+    expect(run.status).toBe('FAILED');
+    const result = await readCycleResult(new S3BucketStore(new S3Client({}), 'mint-secrets'), 'taken-name');
+    expect(result?.failures).toEqual([
+      {
+        appId: 'orders',
+        step: 'create-user',
+        error: expect.stringMatching(/already has a user named orders that Mint did not create/),
+      },
+    ]);
+    expect(pool.users.get('orders')?.attributes.has('custom:mint_app')).toBe(false);
+    expect(aws.object(credentialsKey('orders'))).toBeUndefined();
+    expect(token(published('billing').client_id, published('billing').client_secret)).toMatchObject({
+      token_type: 'Bearer',
+    });
+    // The client made for it is adopted by the next attempt, not made again.
+    await cycle();
+    expect([...pool.clients.values()].filter((c) => c.name === 'orders')).toHaveLength(1);
+  });
+
+  it('uses every Cognito grant it deploys, or states why it must exist', async () => {
+    // The S3 grants are exercised by the IAM store's authorization tier (authorization.test.ts).
+    const report = await unusedGrants(authorizer, deployed);
+    expect(report.unexplained.filter((grant) => grant.includes('cognito-idp:'))).toEqual([]);
   });
 });
