@@ -108,7 +108,7 @@ export function planRotation(facts: RotationFacts): RotationPlan {
         kind: 'blocked',
         deleteOrphans,
         reason:
-          `access key rotation is due but the user already has two keys and the previous key ${previous ?? '(unknown)'} ` +
+          `client secret rotation is due but the app already has two (IAM: access keys; Cognito: client secrets) and the previous one ${previous ?? '(unknown)'} ` +
           'is still in its grace period; run again with "revokePrevious": true to retire it now',
       };
     }

@@ -41,7 +41,7 @@ export interface RotationOptions {
   cycleStartedAt: string;
 }
 
-/** Attempts at publishing within one invocation: the password is already set in IAM by then. */
+/** Attempts at publishing within one invocation: the password is already set in the identity store by then. */
 const PUBLISH_ATTEMPTS = 3;
 
 function parsePublished(text: string | undefined): CredentialsDocument | undefined {
@@ -75,7 +75,7 @@ export async function rotateApp(
   return outcome;
 }
 
-/** Retries the publish a few times in this invocation: the password in IAM has already changed. */
+/** Retries the publish a few times in this invocation: the password in the identity store has already changed. */
 async function publishWithRetries(publish: () => Promise<string | undefined>): Promise<string | undefined> {
   let lastError: unknown;
   for (let attempt = 1; attempt <= PUBLISH_ATTEMPTS; attempt++) {
