@@ -58,6 +58,8 @@ export type RotationPlan =
       retireBeforeCreate?: string;
       /** Deleted once the new document is published (or at once when nothing is published). */
       retireAfterPublish: string[];
+      /** An orphan among them, kept until then because the store keeps a client's last secret. */
+      keptOrphan?: string;
       /** The key that will be "previous" after this rotation ('' for none). */
       nextPreviousKeyId: string;
     };
@@ -138,6 +140,7 @@ export function planRotation(facts: RotationFacts): RotationPlan {
     newKey,
     ...(retireBeforeCreate ? { retireBeforeCreate } : {}),
     retireAfterPublish,
+    ...(keptOrphan && !keptInUse ? { keptOrphan } : {}),
     nextPreviousKeyId,
   };
 }

@@ -249,8 +249,12 @@ async function attemptRotation(
     const retire = plan.retireAfterPublish;
     step = 'retire-previous-key';
     for (const id of retire) await ports.identity.deleteClientSecret(holder, id);
-    if (retire.length > 0) {
-      outcome.retiredKeyIds = retire;
+    // A secret nobody could use (a new client's first one) is reported as an orphan, not as retired.
+    const orphaned = retire.filter((id) => id === plan.keptOrphan);
+    const retired = retire.filter((id) => id !== plan.keptOrphan);
+    if (orphaned.length > 0) outcome.orphanKeysDeleted = [...(outcome.orphanKeysDeleted ?? []), ...orphaned];
+    if (retired.length > 0) {
+      outcome.retiredKeyIds = retired;
       if (outcome.status === 'unchanged') outcome.status = 'retired';
     }
 
