@@ -295,6 +295,17 @@ export function makeTenthDue(aws: FakeAws, environment: Record<string, string>, 
     marks.set(TAG.passwordRotatedAt, passwordStale);
     marks.set(TAG.keyRotatedAt, keyStale);
   });
+  publishedBefore(aws, new Date(dueAt - policy.passwordMaxAgeMs));
+}
+
+/**
+ * Dates every credentials file as published at `when` at the latest, as the aged marks say: a file
+ * published moments ago makes rotation read the user's marks again (they may be newer than the
+ * cycle's listing), which an app that became due by age never needs.
+ */
+function publishedBefore(aws: FakeAws, when: Date): void {
+  for (const [key, modified] of aws.modified)
+    if (key.endsWith('/credentials.json') && modified > when) aws.modified.set(key, when);
 }
 
 /**
@@ -315,6 +326,7 @@ export function endPreviousKeyGrace(
     marks.set(TAG.keyRotatedAt, graceOver);
     retiring++;
   }
+  publishedBefore(aws, new Date(graceOver));
   return retiring;
 }
 

@@ -9,7 +9,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type * as z from 'zod';
-import { type BucketStore, parseDocument } from './object-store';
+import { type BucketStore, parseDocument, type StoredText } from './object-store';
 
 /** Mint's bucket over S3. */
 export class S3BucketStore implements BucketStore {
@@ -32,15 +32,14 @@ export class S3BucketStore implements BucketStore {
    * The object's text, ETag (for a conditional write after it) and last-modified time, or undefined
    * when it does not exist.
    */
-  async getTextWithEtag(
-    key: string,
-  ): Promise<{ text: string; etag: string; lastModified?: Date } | undefined> {
+  async getTextWithEtag(key: string): Promise<StoredText | undefined> {
     try {
       const result = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       return {
         text: (await result.Body?.transformToString('utf-8')) ?? '',
         etag: result.ETag ?? '',
         ...(result.LastModified ? { lastModified: result.LastModified } : {}),
+        ...(result.Metadata && Object.keys(result.Metadata).length > 0 ? { metadata: result.Metadata } : {}),
       };
     } catch (error) {
       if (error instanceof Error && (error.name === 'NoSuchKey' || error.name === 'NotFound'))
@@ -104,7 +103,12 @@ export class S3BucketStore implements BucketStore {
   }
 
   /** Writes text, with `tags` as the new version's object tags when given; returns the version id. */
-  async putText(key: string, body: string, tags?: Record<string, string>): Promise<string | undefined> {
+  async putText(
+    key: string,
+    body: string,
+    tags?: Record<string, string>,
+    metadata?: Record<string, string>,
+  ): Promise<string | undefined> {
     const result = await this.s3.send(
       new PutObjectCommand({
         Bucket: this.bucket,
@@ -112,6 +116,7 @@ export class S3BucketStore implements BucketStore {
         Body: body,
         ContentType: 'application/json',
         ...(tags ? { Tagging: new URLSearchParams(tags).toString() } : {}),
+        ...(metadata ? { Metadata: metadata } : {}),
       }),
     );
     return result.VersionId;

@@ -14,6 +14,15 @@ export class InvalidDocumentError extends Error {
  * Mint's bucket as the services see it: published credentials under `<app-id>/`, Mint's own state
  * under `_mint/`. Implemented over S3 (`S3BucketStore`) and in memory (`InMemoryBucketStore`).
  */
+/** An object as read back: its text and what S3 keeps beside it. */
+export interface StoredText {
+  text: string;
+  etag: string;
+  lastModified?: Date;
+  /** User metadata (`x-amz-meta-*`), keys in lower case. */
+  metadata?: Record<string, string>;
+}
+
 export interface BucketStore {
   readonly bucket: string;
   /** The object's text, or undefined when it does not exist. */
@@ -23,8 +32,8 @@ export interface BucketStore {
    * InvalidJsonError or InvalidDocumentError, which never quote the object.
    */
   getJson<T>(key: string, schema: z.ZodType<T>): Promise<T | undefined>;
-  /** The text, ETag (for a conditional write after it) and last-modified time, or undefined. */
-  getTextWithEtag(key: string): Promise<{ text: string; etag: string; lastModified?: Date } | undefined>;
+  /** The text, ETag (for a conditional write after it), last-modified time and metadata, or undefined. */
+  getTextWithEtag(key: string): Promise<StoredText | undefined>;
   /**
    * Writes JSON only if the object does not exist (`{ ifAbsent: true }`) or still has `ifMatch` as its
    * ETag: a write that is a lease. Returns the new ETag, or undefined when someone else wrote first.
@@ -38,8 +47,16 @@ export interface BucketStore {
   listKeys(prefix: string): Promise<{ key: string; lastModified: string }[]>;
   /** Writes JSON; returns the new object version id. */
   putJson(key: string, value: unknown): Promise<string | undefined>;
-  /** Writes text, with `tags` as the new version's object tags when given; returns the version id. */
-  putText(key: string, body: string, tags?: Record<string, string>): Promise<string | undefined>;
+  /**
+   * Writes text, with `tags` as the new version's object tags and `metadata` as its user metadata when
+   * given (both travel with that version, in the same call); returns the version id.
+   */
+  putText(
+    key: string,
+    body: string,
+    tags?: Record<string, string>,
+    metadata?: Record<string, string>,
+  ): Promise<string | undefined>;
   /** Replaces the current version's object tags; false when the object does not exist (yet). */
   tagObject(key: string, tags: Record<string, string>): Promise<boolean>;
   delete(key: string): Promise<void>;

@@ -70,3 +70,10 @@ export const KEY_PATTERNS = {
 } as const;
 
 export type KeyPattern = keyof typeof KEY_PATTERNS;
+
+/**
+ * The S3 user metadata (`x-amz-meta-mint-key-id`) naming the store's id of the secret a credentials.json
+ * version holds, when the document cannot say (a Cognito client's secrets share its client_id). It is
+ * written with the version itself, so it is never stale, and reading it costs nothing extra.
+ */
+export const PUBLISHED_KEY_ID_METADATA = 'mint-key-id';

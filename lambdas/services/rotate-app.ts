@@ -1,5 +1,6 @@
 import type { CredentialHolder, IdentityStore, NewClientSecret } from '../adapters/identity-store';
 import type { BucketStore } from '../adapters/object-store';
+import { PUBLISHED_KEY_ID_METADATA } from '../contracts/keys';
 import type { AppOutcome } from '../contracts/steps';
 import {
   type CredentialsDocument,
@@ -12,7 +13,13 @@ import { type DueApp, dueWork, type RotationPolicy } from '../core/due';
 import { describeError } from '../core/errors';
 import { READERS_TAG } from '../core/owners';
 import type { PasswordPolicy } from '../core/password';
-import { type PendingRotation, planRotation, type StageLease, stagedKeyId } from '../core/rotation-plan';
+import {
+  LEASE_MS,
+  type PendingRotation,
+  planRotation,
+  type StageLease,
+  stagedKeyId,
+} from '../core/rotation-plan';
 import { failureTags, readMarks, TAG } from '../core/service-users';
 import { takeLease } from './rotation-lease';
 
@@ -132,18 +139,23 @@ async function attemptRotation(
       ports.bucket.getTextWithEtag(credentialsKey(app.appId)),
     ]);
     const published = parsePublished(publishedObject?.text);
-    // The tags come from the cycle's listing; if another execution published since, they are stale. A
-    // store whose documents do not name their key (Cognito) is read again under the lease: its mark is
-    // the only way to know which secret is live, and deleting that one would cut the app off.
+    // Which secret is published: the document names it (IAM), or the metadata written with that very
+    // version does (Cognito). Deleting the live one would cut the app off, so without either the mark is
+    // read again under the lease, never taken from the cycle's listing.
+    const namedKeyId =
+      published &&
+      (ports.identity.keyIdOf(published) ?? publishedObject?.metadata?.[PUBLISHED_KEY_ID_METADATA]);
+    // The tags come from the cycle's listing. A rotation that published less than a lease before this
+    // cycle began may have recorded its marks after that listing (it holds the lease until it has):
+    // then they are stale, and a previous key taken for an orphan would be deleted in its grace period.
     const publishedSince =
       publishedObject?.lastModified !== undefined &&
-      publishedObject.lastModified.getTime() > new Date(options.cycleStartedAt).getTime();
-    const markNamesKey = published !== undefined && ports.identity.keyIdOf(published) === undefined;
-    const tags = publishedSince || markNamesKey ? await ports.identity.userTags(app.userName) : app.tags;
+      publishedObject.lastModified.getTime() > new Date(options.cycleStartedAt).getTime() - LEASE_MS;
+    const unnamed = published !== undefined && !namedKeyId;
+    const tags = publishedSince || unnamed ? await ports.identity.userTags(app.userName) : app.tags;
     const marks = readMarks(tags);
     const work = dueWork(marks, options.policy, now, options);
-    // The document names its key (IAM), or Mint's own mark says which secret it published (Cognito).
-    const publishedKeyId = published && (ports.identity.keyIdOf(published) ?? tags[TAG.keyId]);
+    const publishedKeyId = published && (namedKeyId || tags[TAG.keyId]);
     const plan = planRotation({
       keyIds,
       publishedKeyId: publishedKeyId || undefined,
@@ -237,9 +249,12 @@ async function attemptRotation(
       step = 'publish';
       // The new version carries the app's reader accounts: without the tag, nobody outside could read it.
       outcome.credentialsVersionId = await publishWithRetries(() =>
-        ports.bucket.putText(credentialsKey(app.appId), serializeCredentials(document), {
-          [READERS_TAG]: app.tags[READERS_TAG] ?? '',
-        }),
+        ports.bucket.putText(
+          credentialsKey(app.appId),
+          serializeCredentials(document),
+          { [READERS_TAG]: app.tags[READERS_TAG] ?? '' },
+          ports.identity.keyIdOf(document) === undefined ? { [PUBLISHED_KEY_ID_METADATA]: keyId } : undefined,
+        ),
       );
       outcome.status = 'rotated';
       outcome.passwordChanged = pending.newPassword;

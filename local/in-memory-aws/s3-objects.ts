@@ -17,6 +17,8 @@ export class S3Objects {
   readonly modified = new Map<string, Date>();
   /** The current version's object tags, by key. */
   readonly objectTags = new Map<string, Record<string, string>>();
+  /** The current version's user metadata, by key. */
+  readonly metadata = new Map<string, Record<string, string>>();
   private readonly etags = new Map<string, string>();
   private writes = 0;
 
@@ -46,6 +48,12 @@ export class S3Objects {
       versions.push({ body: String(input.Body), version: versions.length + 1 });
       this.objects.set(key, versions);
       this.objectTags.set(key, Object.fromEntries(new URLSearchParams(String(input.Tagging ?? ''))));
+      // S3 keeps user metadata with the version, its keys in lower case.
+      const metadata = Object.entries((input.Metadata ?? {}) as Record<string, string>);
+      this.metadata.set(
+        key,
+        Object.fromEntries(metadata.map(([name, value]) => [name.toLowerCase(), value])),
+      );
       this.modified.set(key, new Date());
       this.etags.set(key, `"etag-${++this.writes}"`);
       return { VersionId: `v${versions.length}`, ETag: this.etag(key) };
@@ -64,11 +72,13 @@ export class S3Objects {
         Body: { transformToString: async () => body },
         ETag: this.etag(String(input.Key)),
         LastModified: this.modified.get(String(input.Key)),
+        Metadata: { ...this.metadata.get(String(input.Key)) },
       };
     });
     on(S3.DeleteObjectCommand, 'DeleteObject', (input) => {
       this.objects.delete(String(input.Key));
       this.objectTags.delete(String(input.Key));
+      this.metadata.delete(String(input.Key));
       return {};
     });
     on(S3.ListObjectsV2Command, 'ListObjectsV2', (input) => ({

@@ -112,6 +112,15 @@ describe.each(bucketSubjects)('BucketStore contract: %s', (_name, make) => {
     expect(subject.tags('app/credentials.json')).toEqual({});
   });
 
+  it('keeps user metadata with the version written, and a new version without it has none', async () => {
+    await store.putText('app/credentials.json', '{}', {}, { 'mint-key-id': 'client--1' });
+    await expect(store.getTextWithEtag('app/credentials.json')).resolves.toMatchObject({
+      metadata: { 'mint-key-id': 'client--1' },
+    });
+    await store.putText('app/credentials.json', '{}');
+    expect((await store.getTextWithEtag('app/credentials.json'))?.metadata).toBeUndefined();
+  });
+
   it('throws InvalidJsonError for an object that is not JSON, never quoting it', async () => {
     await store.putText('bad', '{"password": "Pw-Secret-1"');
     const error = await store.getJson('bad', doc).catch((e: unknown) => e);

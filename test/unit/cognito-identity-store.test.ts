@@ -101,7 +101,7 @@ describe('CognitoIdentityStore', () => {
     );
   });
 
-  it('reads the marks again under the lease, so a stale listing never deletes the live secret', async () => {
+  it('reads the marks again under the lease after a recent publication, so a stale listing deletes no live secret', async () => {
     const bucket = new S3BucketStore(new S3Client({}), 'mint-secrets');
     const ports = {
       identity: store,
@@ -139,7 +139,7 @@ describe('CognitoIdentityStore', () => {
     const outcome = await rotateApp(
       ports,
       { ...app(), tags: stale },
-      // c3 began after c2 published: the publication alone does not make it read the marks again.
+      // c3 began just after c2 published: c2 may have recorded its marks after c3's listing.
       { ...options, force: true, cycleId: 'c3', cycleStartedAt: new Date(Date.now() + 1).toISOString() },
     );
     expect(outcome).toMatchObject({ status: 'failed', step: 'plan' });

@@ -163,7 +163,11 @@ describe('planRotation for a store that keeps a client’s last secret (Cognito)
       revokePrevious: false,
       keepsOneSecret: true,
     });
-    expect(plan).toMatchObject({ deleteOrphans: ['client--1'], retireAfterPublish: ['client--2'], keptOrphan: 'client--2' });
+    expect(plan).toMatchObject({
+      deleteOrphans: ['client--1'],
+      retireAfterPublish: ['client--2'],
+      keptOrphan: 'client--2',
+    });
   });
 
   it('deletes orphans at once when a published secret remains, as for IAM', () => {

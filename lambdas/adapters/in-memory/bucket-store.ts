@@ -1,10 +1,18 @@
 import type * as z from 'zod';
-import { type BucketStore, parseDocument } from '../object-store';
+import { type BucketStore, parseDocument, type StoredText } from '../object-store';
 import { refusal } from './refusal';
 
 /** One version of an object, or a delete marker (what DeleteObject leaves in a versioned bucket). */
 export type StoredVersion =
-  | { versionId: string; deleteMarker: false; body: string; etag: string; lastModified: Date; tags: Tags }
+  | {
+      versionId: string;
+      deleteMarker: false;
+      body: string;
+      etag: string;
+      lastModified: Date;
+      tags: Tags;
+      metadata?: Tags;
+    }
   | { versionId: string; deleteMarker: true; lastModified: Date };
 
 type Tags = Record<string, string>;
@@ -45,12 +53,17 @@ export class InMemoryBucketStore implements BucketStore {
     return text === undefined ? undefined : parseDocument(`s3://${this.bucket}/${key}`, text, schema);
   }
 
-  async getTextWithEtag(
-    key: string,
-  ): Promise<{ text: string; etag: string; lastModified?: Date } | undefined> {
+  async getTextWithEtag(key: string): Promise<StoredText | undefined> {
     this.calls.push('getTextWithEtag');
     const current = this.current(key);
-    return current && { text: current.body, etag: current.etag, lastModified: current.lastModified };
+    return (
+      current && {
+        text: current.body,
+        etag: current.etag,
+        lastModified: current.lastModified,
+        ...(current.metadata ? { metadata: { ...current.metadata } } : {}),
+      }
+    );
   }
 
   async putJsonIf(
@@ -85,9 +98,16 @@ export class InMemoryBucketStore implements BucketStore {
     return this.write(key, typeof value === 'string' ? value : JSON.stringify(value), {}).versionId;
   }
 
-  async putText(key: string, body: string, tags?: Record<string, string>): Promise<string | undefined> {
+  async putText(
+    key: string,
+    body: string,
+    tags?: Record<string, string>,
+    metadata?: Record<string, string>,
+  ): Promise<string | undefined> {
     this.calls.push('putText');
-    return this.write(key, body, { ...tags }).versionId;
+    const version = this.write(key, body, { ...tags });
+    if (metadata) version.metadata = { ...metadata };
+    return version.versionId;
   }
 
   async tagObject(key: string, tags: Record<string, string>): Promise<boolean> {
