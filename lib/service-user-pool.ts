@@ -1,7 +1,13 @@
 import { Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
-import { COGNITO_MARK_ATTRIBUTES, COGNITO_MARK_MAX_LENGTH } from '../lambdas/contracts/cognito-attributes';
+import {
+  COGNITO_MARK_ATTRIBUTES,
+  COGNITO_MARK_MAX_LENGTH,
+  markAttributeSchema,
+  SERVICE_USER_PASSWORD_POLICY,
+  scopesByResourceServer,
+} from '../lambdas/contracts/cognito-attributes';
 import { COGNITO_DOMAIN_RESERVED_WORDS } from './config';
 
 /** A user pool Mint did not create (`mint:userPoolId`, `mint:tokenEndpoint`). */
@@ -32,16 +38,6 @@ export interface ServiceUserPoolProps {
    * @default - `defaultDomainPrefix`: the stack name and the end of the stack's id
    */
   readonly domainPrefix?: string;
-}
-
-/** `mint:oauthScopes` grouped by resource server id, in the order given. */
-export function scopesByResourceServer(oauthScopes: string): Map<string, string[]> {
-  const servers = new Map<string, string[]>();
-  for (const scope of oauthScopes.split(' ').filter(Boolean)) {
-    const [server = '', name = ''] = scope.split('/');
-    servers.set(server, [...(servers.get(server) ?? []), name]);
-  }
-  return servers;
 }
 
 /**
@@ -100,14 +96,12 @@ export class ServiceUserPool extends Construct {
       mfa: cognito.Mfa.OFF,
       featurePlan: cognito.FeaturePlan.ESSENTIALS,
       passwordPolicy: {
-        // Mint generates 32 random characters from every class (lambdas/core/password.ts).
-        minLength: 32,
+        minLength: SERVICE_USER_PASSWORD_POLICY.minimumLength,
         requireLowercase: true,
         requireUppercase: true,
         requireDigits: true,
         requireSymbols: true,
-        // A user exists with Cognito's temporary password only until Mint sets its own.
-        tempPasswordValidity: Duration.days(1),
+        tempPasswordValidity: Duration.days(SERVICE_USER_PASSWORD_POLICY.temporaryPasswordValidityDays),
       },
       customAttributes: Object.fromEntries(
         Object.values(COGNITO_MARK_ATTRIBUTES).map((name) => [
@@ -166,17 +160,7 @@ export class ServiceUserPool extends Construct {
   }
 
   /** The custom attributes Mint needs, as `AddCustomAttributes` takes them (for an existing pool). */
-  static requiredCustomAttributes(): {
-    Name: string;
-    AttributeDataType: 'String';
-    Mutable: true;
-    StringAttributeConstraints: { MaxLength: string };
-  }[] {
-    return Object.values(COGNITO_MARK_ATTRIBUTES).map((name) => ({
-      Name: name,
-      AttributeDataType: 'String',
-      Mutable: true,
-      StringAttributeConstraints: { MaxLength: String(COGNITO_MARK_MAX_LENGTH) },
-    }));
+  static requiredCustomAttributes(): ReturnType<typeof markAttributeSchema> {
+    return markAttributeSchema();
   }
 }

@@ -10,9 +10,10 @@ import {
   type SchemaAttributeType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import {
-  COGNITO_MARK_ATTRIBUTES,
-  COGNITO_MARK_MAX_LENGTH,
   customAttributeName,
+  markAttributeSchema,
+  SERVICE_USER_PASSWORD_POLICY,
+  scopesByResourceServer,
 } from '../lambdas/contracts/cognito-attributes';
 import { EmulatorUnsupportedError } from './emulator';
 import { LOCAL_REGION } from './stack';
@@ -25,22 +26,7 @@ export function localTokenEndpoint(endpoint: string): string {
   return `${endpoint.replace(/\/+$/, '')}/oauth2/token`;
 }
 
-/** `mint/access mint/admin other/read` grouped by resource server: mint → [access, admin], other → [read]. */
-export function scopesByResourceServer(oauthScopes: string): Map<string, string[]> {
-  const servers = new Map<string, string[]>();
-  for (const scope of oauthScopes.split(' ').filter(Boolean)) {
-    const [server = '', name = ''] = scope.split('/');
-    servers.set(server, [...(servers.get(server) ?? []), name]);
-  }
-  return servers;
-}
-
-const markAttributes: SchemaAttributeType[] = Object.values(COGNITO_MARK_ATTRIBUTES).map((Name) => ({
-  Name,
-  AttributeDataType: 'String',
-  Mutable: true,
-  StringAttributeConstraints: { MaxLength: String(COGNITO_MARK_MAX_LENGTH) },
-}));
+const markAttributes: SchemaAttributeType[] = markAttributeSchema();
 
 function cognitoClient(): CognitoIdentityProviderClient {
   return new CognitoIdentityProviderClient({
@@ -66,12 +52,12 @@ export async function provisionUserPool(oauthScopes: string): Promise<string> {
           AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
           Policies: {
             PasswordPolicy: {
-              MinimumLength: 32,
+              MinimumLength: SERVICE_USER_PASSWORD_POLICY.minimumLength,
               RequireLowercase: true,
               RequireUppercase: true,
               RequireNumbers: true,
               RequireSymbols: true,
-              TemporaryPasswordValidityDays: 1,
+              TemporaryPasswordValidityDays: SERVICE_USER_PASSWORD_POLICY.temporaryPasswordValidityDays,
             },
           },
           Schema: markAttributes,

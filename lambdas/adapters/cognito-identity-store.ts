@@ -27,6 +27,7 @@ import type { PasswordPolicy } from '../core/password';
 import { type ServiceUser, TAG } from '../core/service-users';
 import { COGNITO_APP_CLIENTS_QUOTA } from '../core/user-quota';
 import type { CredentialHolder, IdentityStore, NewClientSecret, StoreUsage } from './identity-store';
+import { readOnce } from './read-once';
 
 export interface CognitoIdentityStoreOptions {
   userPoolId: string;
@@ -68,7 +69,6 @@ async function ignoring<T>(call: Promise<T>, ...names: string[]): Promise<T | un
  */
 export class CognitoIdentityStore implements IdentityStore {
   readonly keepsOneSecret = true;
-  private cachedPolicy?: Promise<PasswordPolicy>;
   /**
    * Clients no user records, by name, at the latest listing: what an interrupted creation left, which
    * the next attempt adopts instead of creating a duplicate.
@@ -354,14 +354,8 @@ export class CognitoIdentityStore implements IdentityStore {
     return marksOf(result.UserAttributes ?? []);
   }
 
-  passwordPolicy(): Promise<PasswordPolicy> {
-    // The pool's policy changes rarely; one read per Lambda container is enough.
-    this.cachedPolicy ??= this.readPasswordPolicy().catch((error: unknown) => {
-      this.cachedPolicy = undefined;
-      throw error;
-    });
-    return this.cachedPolicy;
-  }
+  /** The pool's policy changes rarely; one read per Lambda container is enough. */
+  readonly passwordPolicy = readOnce(() => this.readPasswordPolicy());
 
   private async readPasswordPolicy(): Promise<PasswordPolicy> {
     const { UserPool: pool } = await this.cognito.send(

@@ -25,6 +25,7 @@ import { IAM_USERS_QUOTA, quotaNeedsLooking } from '../core/user-quota';
 import { allPages, ignoreMissing, isIamError } from './iam-calls';
 import { removeUserAttachments } from './iam-user-attachments';
 import type { CredentialHolder, IdentityStore, NewClientSecret, StoreUsage } from './identity-store';
+import { readOnce } from './read-once';
 
 export interface IamIdentityStoreOptions {
   /** IAM path owning Mint's users, e.g. `/mint/`. Users elsewhere are never read, changed or deleted. */
@@ -43,7 +44,6 @@ export interface IamIdentityStoreOptions {
  */
 export class IamIdentityStore implements IdentityStore {
   readonly keepsOneSecret = false;
-  private cachedPolicy?: Promise<PasswordPolicy>;
   /** Every user the latest listing saw, in any path: what counts against the account's quota. */
   private accountUsersSeen?: number;
 
@@ -248,14 +248,8 @@ export class IamIdentityStore implements IdentityStore {
     return Object.fromEntries(tags.flatMap((tag) => (tag.Key ? [[tag.Key, tag.Value ?? '']] : [])));
   }
 
-  passwordPolicy(): Promise<PasswordPolicy> {
-    // The account policy changes rarely; one read per Lambda container is enough.
-    this.cachedPolicy ??= this.readPasswordPolicy().catch((error: unknown) => {
-      this.cachedPolicy = undefined;
-      throw error;
-    });
-    return this.cachedPolicy;
-  }
+  /** The account's policy changes rarely; one read per Lambda container is enough. */
+  readonly passwordPolicy = readOnce(() => this.readPasswordPolicy());
 
   private async readPasswordPolicy(): Promise<PasswordPolicy> {
     try {

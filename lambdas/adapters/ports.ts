@@ -1,3 +1,4 @@
+import { oauthScopeList } from '../contracts/cognito-attributes';
 import { ENVIRONMENT_VARIABLES, type SettingName, type SettingValues } from '../contracts/settings';
 import { type Clock, systemClock } from '../core/clock';
 import { InvalidInputError } from '../core/errors';
@@ -45,7 +46,7 @@ export const ports = {
     settings.identityStore === 'cognito'
       ? new CognitoIdentityStore(clients.cognito(), {
           userPoolId: required(settings, 'userPoolId'),
-          scopes: settings.oauthScopes.split(' '),
+          scopes: oauthScopeList(settings.oauthScopes),
           clientsQuota: settings.cognitoAppClientsQuota,
         })
       : new IamIdentityStore(clients.iam(), {
@@ -76,7 +77,7 @@ export const ports = {
             testClientSecret(secret, {
               ...DEFAULT_SECRET_TEST,
               tokenEndpoint: required(settings, 'tokenEndpoint'),
-              scopes: settings.oauthScopes.split(' '),
+              scopes: oauthScopeList(settings.oauthScopes),
               sleep: (ms) => clock.sleep(ms),
               ...(clients.config.fetch ? { fetch: clients.config.fetch } : {}),
             }),

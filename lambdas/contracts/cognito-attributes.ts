@@ -32,3 +32,40 @@ export const COGNITO_MARK_MAX_LENGTH = 256;
 export function customAttributeName(name: string): string {
   return `custom:${name}`;
 }
+
+/** Mint's marks as a pool declares them (`CreateUserPool` Schema, `AddCustomAttributes`). */
+export function markAttributeSchema(): {
+  Name: string;
+  AttributeDataType: 'String';
+  Mutable: true;
+  StringAttributeConstraints: { MaxLength: string };
+}[] {
+  return Object.values(COGNITO_MARK_ATTRIBUTES).map((name) => ({
+    Name: name,
+    AttributeDataType: 'String',
+    Mutable: true,
+    StringAttributeConstraints: { MaxLength: String(COGNITO_MARK_MAX_LENGTH) },
+  }));
+}
+
+/**
+ * The password policy of a pool made for Mint's service users: Mint generates 32 random characters of
+ * every class (lambdas/core/password.ts), and a user has Cognito's temporary password only until Mint
+ * sets its own, so one day is enough.
+ */
+export const SERVICE_USER_PASSWORD_POLICY = { minimumLength: 32, temporaryPasswordValidityDays: 1 } as const;
+
+/** `mint:oauthScopes` as a list: space-separated `<resource server id>/<scope name>`. */
+export function oauthScopeList(oauthScopes: string): string[] {
+  return oauthScopes.split(' ').filter(Boolean);
+}
+
+/** `mint/access mint/admin other/read` grouped by resource server: mint → [access, admin], other → [read]. */
+export function scopesByResourceServer(oauthScopes: string): Map<string, string[]> {
+  const servers = new Map<string, string[]>();
+  for (const scope of oauthScopeList(oauthScopes)) {
+    const [server = '', name = ''] = scope.split('/');
+    servers.set(server, [...(servers.get(server) ?? []), name]);
+  }
+  return servers;
+}
