@@ -87,6 +87,25 @@ export function secretHash(userName: string, clientId: string, clientSecret: str
 }
 
 /**
+ * The user-password sign-in an app makes with its credentials: its username and password, and the
+ * SECRET_HASH of `clientSecret` (the published one unless another is named).
+ */
+export function signInCommand(
+  document: CredentialsDocument,
+  clientSecret: string = document.client_secret,
+): InitiateAuthCommand {
+  return new InitiateAuthCommand({
+    AuthFlow: 'USER_PASSWORD_AUTH',
+    ClientId: document.client_id,
+    AuthParameters: {
+      USERNAME: document.application_username,
+      PASSWORD: document.application_password,
+      SECRET_HASH: secretHash(document.application_username, document.client_id, clientSecret),
+    },
+  });
+}
+
+/**
  * Proves the service user signs in as the app will: the user-password flow with the published password
  * and the published secret's hash. Cognito answers with tokens, which are dropped.
  */
@@ -95,17 +114,7 @@ export async function testSignIn(
   document: CredentialsDocument,
 ): Promise<void> {
   try {
-    const result = await cognito.send(
-      new InitiateAuthCommand({
-        AuthFlow: 'USER_PASSWORD_AUTH',
-        ClientId: document.client_id,
-        AuthParameters: {
-          USERNAME: document.application_username,
-          PASSWORD: document.application_password,
-          SECRET_HASH: secretHash(document.application_username, document.client_id, document.client_secret),
-        },
-      }),
-    );
+    const result = await cognito.send(signInCommand(document));
     if (!result.AuthenticationResult?.AccessToken)
       throw new Error(
         `Cognito asked for a challenge (${result.ChallengeName ?? 'unknown'}) instead of signing in`,

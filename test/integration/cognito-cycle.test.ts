@@ -2,10 +2,10 @@ import {
   CognitoIdentityProviderClient,
   DescribeResourceServerCommand,
   DescribeUserPoolCommand,
-  InitiateAuthCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { secretHash } from '../../lambdas/adapters/cognito-credential-tester';
+import { signInCommand } from '../../lambdas/adapters/cognito-credential-tester';
 import { COGNITO_MARK_ATTRIBUTES, customAttributeName } from '../../lambdas/contracts/cognito-attributes';
+import { credentialsDocumentSchema } from '../../lambdas/core/credentials';
 import { TAG } from '../../lambdas/core/service-users';
 import { inventoryStoreOf, takeInventory } from '../../local/inventory';
 import { type LocalMint, startLocalMint } from '../../local/local-mint';
@@ -64,19 +64,7 @@ describe('a Mint cycle with the Cognito identity store against moto', () => {
   /** The user-password flow with the published username, password and the SECRET_HASH of client_secret. */
   const signIn = async (document: Credentials, secretOf: Credentials = document) => {
     const { AuthenticationResult } = await cognito.send(
-      new InitiateAuthCommand({
-        AuthFlow: 'USER_PASSWORD_AUTH',
-        ClientId: document.client_id,
-        AuthParameters: {
-          USERNAME: document.application_username ?? '',
-          PASSWORD: document.application_password ?? '',
-          SECRET_HASH: secretHash(
-            document.application_username ?? '',
-            document.client_id ?? '',
-            secretOf.client_secret ?? '',
-          ),
-        },
-      }),
+      signInCommand(credentialsDocumentSchema.parse(document), secretOf.client_secret),
     );
     return typeof AuthenticationResult?.AccessToken === 'string';
   };

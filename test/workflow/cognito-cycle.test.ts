@@ -1,13 +1,10 @@
-import {
-  CognitoIdentityProviderClient,
-  InitiateAuthCommand,
-} from '@aws-sdk/client-cognito-identity-provider';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { S3Client } from '@aws-sdk/client-s3';
 import { readCycleResult } from '../../cli/cycles';
 import { S3BucketStore } from '../../lambdas/adapters/bucket-store';
-import { secretHash } from '../../lambdas/adapters/cognito-credential-tester';
+import { signInCommand } from '../../lambdas/adapters/cognito-credential-tester';
 import { customAttributeName } from '../../lambdas/contracts/cognito-attributes';
-import { credentialsKey } from '../../lambdas/core/credentials';
+import { credentialsDocumentSchema, credentialsKey } from '../../lambdas/core/credentials';
 import { cycleKeys } from '../../lambdas/core/cycle';
 import type { FakeAws, FakePool } from '../../local/in-memory-aws/fake-aws';
 import { Authorizer } from '../support/authorization/authorizer';
@@ -79,21 +76,7 @@ describe('the rotation cycle with the Cognito identity store', () => {
   };
   const token = (clientId: string, secret: string) => aws.cognitoPools.issueToken(clientId, secret);
   const signIn = (doc: Record<string, string>) =>
-    cognito.send(
-      new InitiateAuthCommand({
-        AuthFlow: 'USER_PASSWORD_AUTH',
-        ClientId: doc.client_id,
-        AuthParameters: {
-          USERNAME: doc.application_username ?? '',
-          PASSWORD: doc.application_password ?? '',
-          SECRET_HASH: secretHash(
-            doc.application_username ?? '',
-            doc.client_id ?? '',
-            doc.client_secret ?? '',
-          ),
-        },
-      }),
-    );
+    cognito.send(signInCommand(credentialsDocumentSchema.parse(doc)));
   const age = (appId: string, mark: string, when: string) =>
     pool.users.get(appId)?.attributes.set(customAttributeName(mark), when);
 
