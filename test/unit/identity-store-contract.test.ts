@@ -3,7 +3,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { CognitoIdentityStore } from '../../lambdas/adapters/cognito-identity-store';
 import { IamIdentityStore } from '../../lambdas/adapters/iam-identity-store';
 import type { IdentityStore } from '../../lambdas/adapters/identity-store';
-import { InMemoryIdentityStore } from '../../lambdas/adapters/in-memory';
+import { InMemoryIdentityStore, type InMemoryIdentityStoreOptions } from '../../lambdas/adapters/in-memory';
 import { TAG } from '../../lambdas/core/service-users';
 import { FakeAws } from '../../local/in-memory-aws/fake-aws';
 
@@ -15,8 +15,18 @@ import { FakeAws } from '../../local/in-memory-aws/fake-aws';
 
 const BOUNDARY = 'arn:aws:iam::111111111111:policy/mint-deny-all';
 
-interface IdentitySubject {
+/** A store under the shared contract, with what only its own double can arrange or observe. */
+interface StoreSubject {
   store: IdentityStore;
+  /** The password the store holds for the user (never a published value in a log: only compared). */
+  password(userName: string): string | undefined;
+  /** Breaks the user the way the store's `repairs` report (IAM: boundary gone; Cognito: client gone). */
+  breakUser(userName: string): void;
+  restore(): void;
+}
+
+/** An IAM store, with what only IAM has: paths, groups, the account's user quota, boundaries. */
+interface IamSubject extends StoreSubject {
   addUser(userName: string, tags: Record<string, string>, path?: string): void;
   addToGroup(userName: string, group: string): void;
   setUsersQuota(quota: number): void;
@@ -24,74 +34,119 @@ interface IdentitySubject {
   inspect(
     userName: string,
   ): { keys: string[]; password?: string; tags: Record<string, string>; boundaryArn?: string } | undefined;
-  restore(): void;
 }
 
-const identitySubjects: [string, () => IdentitySubject][] = [
-  [
-    'IamIdentityStore on FakeAws',
-    () => {
-      const aws = new FakeAws();
-      const user = (name: string) => {
-        const found = aws.users.get(name);
-        if (!found) throw new Error(`no user ${name}`);
-        return found;
-      };
-      return {
-        store: new IamIdentityStore(new IAMClient({ region: 'eu-central-1' }), {
-          path: '/mint/',
-          boundaryArn: BOUNDARY,
-        }),
-        addUser: (name, tags, path) => void aws.addUser(name, tags, path),
-        addToGroup: (name, group) => void user(name).groups.push(group),
-        setUsersQuota: (quota) => {
-          aws.usersQuota = quota;
-        },
-        inspect: (name) => {
-          const found = aws.users.get(name);
-          return (
-            found && {
-              keys: found.keys.map((key) => key.id),
-              password: found.password,
-              tags: found.tags,
-              boundaryArn: found.boundary,
-            }
-          );
-        },
-        restore: () => aws.restore(),
-      };
+/** The service user group both IAM subjects are configured with (it exists in their account). */
+const GROUP = 'mint-apps';
+
+const iamOnFakeAws = (): IamSubject => {
+  const aws = new FakeAws();
+  aws.iamGroups.add(GROUP);
+  aws.iamGroups.add('Admins');
+  const user = (name: string) => {
+    const found = aws.users.get(name);
+    if (!found) throw new Error(`no user ${name}`);
+    return found;
+  };
+  return {
+    store: new IamIdentityStore(new IAMClient({ region: 'eu-central-1' }), {
+      path: '/mint/',
+      boundaryArn: BOUNDARY,
+      group: GROUP,
+    }),
+    password: (name) => aws.users.get(name)?.password,
+    breakUser: (name) => {
+      user(name).boundary = undefined;
     },
-  ],
-  [
-    'InMemoryIdentityStore',
-    () => {
-      const store = new InMemoryIdentityStore({ path: '/mint/', boundaryArn: BOUNDARY });
-      return {
-        store,
-        addUser: (name, tags, path) => void store.addUser(name, tags, path),
-        addToGroup: (name, group) => void store.user(name)?.groups.push(group),
-        setUsersQuota: (quota) => {
-          store.usersQuota = quota;
-        },
-        inspect: (name) => {
-          const found = store.user(name);
-          return (
-            found && {
-              keys: found.keys.map((key) => key.keyId),
-              password: found.password,
-              tags: found.tags,
-              boundaryArn: found.boundaryArn,
-            }
-          );
-        },
-        restore: () => {},
-      };
+    addUser: (name, tags, path) => void aws.addUser(name, tags, path),
+    addToGroup: (name, group) => void user(name).groups.push(group),
+    setUsersQuota: (quota) => {
+      aws.usersQuota = quota;
     },
-  ],
+    inspect: (name) => {
+      const found = aws.users.get(name);
+      return (
+        found && {
+          keys: found.keys.map((key) => key.id),
+          password: found.password,
+          tags: found.tags,
+          boundaryArn: found.boundary,
+        }
+      );
+    },
+    restore: () => aws.restore(),
+  };
+};
+
+const iamInMemory = (options: InMemoryIdentityStoreOptions = {}): IamSubject => {
+  const store = new InMemoryIdentityStore({
+    path: '/mint/',
+    boundaryArn: BOUNDARY,
+    group: GROUP,
+    ...options,
+  });
+  const user = (name: string) => {
+    const found = store.user(name);
+    if (!found) throw new Error(`no user ${name}`);
+    return found;
+  };
+  return {
+    store,
+    password: (name) => store.user(name)?.password,
+    breakUser: (name) => {
+      user(name).boundaryArn = undefined;
+    },
+    addUser: (name, tags, path) => void store.addUser(name, tags, path),
+    addToGroup: (name, group) => void user(name).groups.push(group),
+    setUsersQuota: (quota) => {
+      store.usersQuota = quota;
+    },
+    inspect: (name) => {
+      const found = store.user(name);
+      return (
+        found && {
+          keys: found.keys.map((key) => key.keyId),
+          password: found.password,
+          tags: found.tags,
+          boundaryArn: found.boundaryArn,
+        }
+      );
+    },
+    restore: () => {},
+  };
+};
+
+const POOL = 'eu-central-1_MintPool1';
+
+const cognitoOnFakeAws = (): StoreSubject => {
+  const aws = new FakeAws();
+  const pool = aws.cognitoPools.addPool(POOL);
+  return {
+    store: new CognitoIdentityStore(new CognitoIdentityProviderClient({ region: 'eu-central-1' }), {
+      userPoolId: POOL,
+      scopes: ['mint/access'],
+    }),
+    password: (name) => pool.users.get(name)?.password,
+    breakUser: (name) => {
+      for (const [id, client] of pool.clients) if (client.name === name) pool.clients.delete(id);
+    },
+    restore: () => aws.restore(),
+  };
+};
+
+const iamSubjects: [string, () => IamSubject][] = [
+  ['IamIdentityStore on FakeAws', iamOnFakeAws],
+  ['InMemoryIdentityStore', () => iamInMemory()],
 ];
 
-describe.each(identitySubjects)('IAM identity store specifics: %s', (_name, make) => {
-  let subject: IdentitySubject;
+const storeSubjects: [string, () => StoreSubject][] = [
+  ...iamSubjects,
+  ['CognitoIdentityStore on FakeAws', cognitoOnFakeAws],
+  ['InMemoryIdentityStore with client secrets', () => iamInMemory({ clientSecrets: true })],
+];
+
+describe.each(iamSubjects)('IAM identity store specifics: %s', (_name, make) => {
+  let subject: IamSubject;
   let store: IdentityStore;
   beforeEach(() => {
     subject = make();
@@ -207,89 +262,6 @@ describe.each(identitySubjects)('IAM identity store specifics: %s', (_name, make
     await expect(store.passwordPolicy()).resolves.toMatchObject({ minimumLength: 8 });
   });
 });
-
-/** A store under the shared contract, with what only its own double can arrange or observe. */
-interface StoreSubject {
-  store: IdentityStore;
-  /** The password the store holds for the user (never a published value in a log: only compared). */
-  password(userName: string): string | undefined;
-  /** Breaks the user the way the store's `repairs` report (IAM: boundary gone; Cognito: client gone). */
-  breakUser(userName: string): void;
-  restore(): void;
-}
-
-const POOL = 'eu-central-1_MintPool1';
-
-const storeSubjects: [string, () => StoreSubject][] = [
-  [
-    'IamIdentityStore on FakeAws',
-    () => {
-      const aws = new FakeAws();
-      aws.iamGroups.add('mint-apps');
-      return {
-        store: new IamIdentityStore(new IAMClient({ region: 'eu-central-1' }), {
-          path: '/mint/',
-          boundaryArn: BOUNDARY,
-          group: 'mint-apps',
-        }),
-        password: (name) => aws.users.get(name)?.password,
-        breakUser: (name) => {
-          const user = aws.users.get(name);
-          if (user) user.boundary = undefined;
-        },
-        restore: () => aws.restore(),
-      };
-    },
-  ],
-  [
-    'CognitoIdentityStore on FakeAws',
-    () => {
-      const aws = new FakeAws();
-      const pool = aws.cognitoPools.addPool(POOL);
-      return {
-        store: new CognitoIdentityStore(new CognitoIdentityProviderClient({ region: 'eu-central-1' }), {
-          userPoolId: POOL,
-          scopes: ['mint/access'],
-        }),
-        password: (name) => pool.users.get(name)?.password,
-        breakUser: (name) => {
-          for (const [id, client] of pool.clients) if (client.name === name) pool.clients.delete(id);
-        },
-        restore: () => aws.restore(),
-      };
-    },
-  ],
-  [
-    'InMemoryIdentityStore',
-    () => {
-      const store = new InMemoryIdentityStore({ path: '/mint/', boundaryArn: BOUNDARY, group: 'mint-apps' });
-      return {
-        store,
-        password: (name) => store.user(name)?.password,
-        breakUser: (name) => {
-          const user = store.user(name);
-          if (user) user.boundaryArn = undefined;
-        },
-        restore: () => {},
-      };
-    },
-  ],
-  [
-    'InMemoryIdentityStore with client secrets',
-    () => {
-      const store = new InMemoryIdentityStore({ clientSecrets: true });
-      return {
-        store,
-        password: (name) => store.user(name)?.password,
-        breakUser: (name) => {
-          const user = store.user(name);
-          if (user) user.boundaryArn = undefined;
-        },
-        restore: () => {},
-      };
-    },
-  ],
-];
 
 /**
  * What every identity store does for the services, whatever it is built on: the rotation protocol and
