@@ -104,7 +104,6 @@ export class CognitoIdentityStore implements IdentityStore {
           userName: user.Username,
           arn: this.arnOf(user.Username),
           ...(known ? { clientId } : {}),
-          ...(!known && clientId ? { recordedClientId: clientId } : {}),
           tags: marks,
           ...(known ? {} : { repairs: [MISSING_CLIENT] }),
         });
@@ -153,9 +152,7 @@ export class CognitoIdentityStore implements IdentityStore {
    */
   async createServiceUser(appId: string, extraTags: Record<string, string> = {}): Promise<ServiceUser> {
     const tags = { ...extraTags, [TAG.appId]: appId };
-    const adopted = this.adoptable.get(appId);
-    const clientId = adopted ?? (await this.createClient(appId));
-    this.adoptable.delete(appId);
+    const { clientId, adopted } = await this.clientFor(appId);
     const marks = { ...tags, [COGNITO_CLIENT_ID_MARK]: clientId };
     try {
       await this.cognito.send(
@@ -168,12 +165,10 @@ export class CognitoIdentityStore implements IdentityStore {
         }),
       );
     } catch (error) {
-      if (
-        isCognitoError(error, 'InvalidParameterException') &&
-        /schema/i.test(error instanceof Error ? error.message : '')
-      )
+      const message = error instanceof Error ? error.message : '';
+      if (isCognitoError(error, 'InvalidParameterException') && /schema/i.test(message))
         throw new Error(
-          `user pool ${this.pool} does not declare Mint's custom attributes (${error instanceof Error ? error.message : ''}); ` +
+          `user pool ${this.pool} does not declare Mint's custom attributes (${message}); ` +
             'add them once with the command in the README ("An existing user pool"), then the next cycle creates the user',
         );
       if (!isCognitoError(error, 'UsernameExistsException')) throw error;
@@ -186,7 +181,7 @@ export class CognitoIdentityStore implements IdentityStore {
       const recorded = existing[COGNITO_CLIENT_ID_MARK];
       if (recorded) {
         // Created meanwhile, with its client: keep that one (the listing repairs it if it is gone).
-        if (!adopted) await this.deleteServiceUserClient(clientId);
+        if (!adopted) await this.deleteClient(clientId);
         const { [COGNITO_CLIENT_ID_MARK]: _client, ...current } = existing;
         return { userName: appId, arn: this.arnOf(appId), clientId: recorded, tags: current };
       }
@@ -199,7 +194,16 @@ export class CognitoIdentityStore implements IdentityStore {
     return `cognito-idp:${this.pool}:user/${userName}`;
   }
 
-  private async deleteServiceUserClient(clientId: string): Promise<void> {
+  /** The client an interrupted creation left (adopted), or a new one. */
+  private async clientFor(appId: string): Promise<{ clientId: string; adopted: boolean }> {
+    const left = this.adoptable.get(appId);
+    this.adoptable.delete(appId);
+    return left
+      ? { clientId: left, adopted: true }
+      : { clientId: await this.createClient(appId), adopted: false };
+  }
+
+  private async deleteClient(clientId: string): Promise<void> {
     await ignoring(
       this.cognito.send(new DeleteUserPoolClientCommand({ UserPoolId: this.pool, ClientId: clientId })),
       'ResourceNotFoundException',
@@ -212,8 +216,7 @@ export class CognitoIdentityStore implements IdentityStore {
    * once, and so that a failure between the two writes leaves a user that is repaired again.
    */
   private async attachClient(appId: string, tags: Record<string, string>): Promise<Record<string, string>> {
-    const clientId = this.adoptable.get(appId) ?? (await this.createClient(appId));
-    this.adoptable.delete(appId);
+    const { clientId } = await this.clientFor(appId);
     const cleared: Record<string, string> = {};
     // Only marks the user carries: clearing a missing one would be a write for nothing.
     for (const mark of [TAG.keyId, TAG.keyRotatedAt, TAG.previousKeyId]) if (tags[mark]) cleared[mark] = '';
@@ -244,7 +247,7 @@ export class CognitoIdentityStore implements IdentityStore {
   }
 
   async repairServiceUser(user: ServiceUser): Promise<ServiceUser> {
-    const { repairs: _done, recordedClientId: _lost, ...repaired } = user;
+    const { repairs: _done, ...repaired } = user;
     if (!user.repairs?.includes(MISSING_CLIENT)) return repaired;
     const { [COGNITO_CLIENT_ID_MARK]: clientId, ...marks } = await this.attachClient(
       user.userName,
@@ -256,7 +259,7 @@ export class CognitoIdentityStore implements IdentityStore {
   }
 
   async deleteServiceUser({ userName, clientId }: CredentialHolder): Promise<void> {
-    if (clientId) await this.deleteServiceUserClient(clientId);
+    if (clientId) await this.deleteClient(clientId);
     await ignoring(
       this.cognito.send(new AdminDeleteUserCommand({ UserPoolId: this.pool, Username: userName })),
       'UserNotFoundException',

@@ -31,8 +31,6 @@ export interface ServiceUser {
   arn: string;
   /** The app client holding the client credentials, in a store that has clients (Cognito). */
   clientId?: string;
-  /** A client the user records that no longer exists (Cognito): what a repair replaces. */
-  recordedClientId?: string;
   /** Marks Mint keeps on the user: IAM tags, or Cognito custom attributes under the same names. */
   tags: Record<string, string>;
   /**
