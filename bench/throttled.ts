@@ -81,7 +81,6 @@ export async function measureThrottled(
             clock,
             pace: true,
             stats,
-            now: () => new Date(clock.now()),
           },
         ),
       ),

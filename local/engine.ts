@@ -3,21 +3,17 @@ import { CreatePolicyCommand, IAMClient, ListPoliciesCommand } from '@aws-sdk/cl
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { AwsTarget } from '../lambdas/adapters/aws-clients';
-import {
-  identityWriteRate,
-  type MintFunction,
-  readAllSettings,
-  readFunctionSettings,
-} from '../lambdas/contracts/settings';
+import { type AwsTarget, createAwsClients } from '../lambdas/adapters/aws-clients';
+import type { Ports } from '../lambdas/adapters/ports';
+import { identityWriteRate, type MintFunction, readFunctionSettings } from '../lambdas/contracts/settings';
 import type { CallStats } from '../lambdas/core/call-policy';
 import type { Clock } from '../lambdas/core/clock';
-import { listAppsStep } from '../lambdas/handlers/list-apps';
-import { reconcileStep, retryServiceUsersStep } from '../lambdas/handlers/reconcile';
-import { recordRetryStep, reportStep } from '../lambdas/handlers/report';
-import { rotateBatchStep } from '../lambdas/handlers/rotate-batch';
-import { createRuntime, mintHandler, type Ports, type Step } from '../lambdas/handlers/runtime';
-import { startCycleStep } from '../lambdas/handlers/start-cycle';
+import { buildListAppsRuntime, listAppsStep } from '../lambdas/handlers/list-apps';
+import { buildReconcileRuntime, reconcileStep, retryServiceUsersStep } from '../lambdas/handlers/reconcile';
+import { buildReportRuntime, recordRetryStep, reportStep } from '../lambdas/handlers/report';
+import { buildRotateBatchRuntime, rotateBatchStep } from '../lambdas/handlers/rotate-batch';
+import { mintHandler, type RuntimeBuilder, type Step } from '../lambdas/handlers/runtime';
+import { buildStartCycleRuntime, startCycleStep } from '../lambdas/handlers/start-cycle';
 import { STATE } from '../lib/rotation-workflow';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type ReferencedResource } from './stack';
 import { currentTask } from './task-context';
@@ -96,37 +92,33 @@ export async function runCycle(
   options: RunCycleOptions,
 ): Promise<CycleRun> {
   const name = options.name ?? `cycle-${Date.now()}`;
-  const settings = readAllSettings(options.environment);
   const replace = { ...options.runtime, ...(options.now ? { now: options.now } : {}) };
   const { clock } = options;
-  // One runtime per invocation when pacing, as each Lambda invocation has its own clients and limiter.
-  const runtimeFor = (fn: MintFunction) =>
-    createRuntime(settings, {
-      ...(options.target ? { target: options.target } : {}),
-      replace,
-      ...(clock
-        ? {
-            // Backoff and the key test wait on the clock; writes are paced only when asked.
-            governance: {
-              clock,
-              ...(options.pace
-                ? { writesPerSecond: identityWriteRate(readFunctionSettings(fn, options.environment)) }
-                : {}),
-              ...(options.stats ? { stats: options.stats } : {}),
-            },
-          }
-        : {}),
+  /**
+   * A function's runtime as its Lambda entry builds it (the handler's own builder, from that function's
+   * settings alone), over clients aimed at `target`; `replace` swaps parts, such as a test's key check.
+   */
+  const runtimeFor = <F extends MintFunction, R extends object>(fn: F, build: RuntimeBuilder<F, R>): R => {
+    const settings = readFunctionSettings(fn, options.environment);
+    const clients = createAwsClients(settings, options.target, {
+      ...(clock ? { clock } : {}),
+      // Writes are paced only when asked: the benchmark's throttled runs.
+      ...(clock && options.pace ? { writesPerSecond: identityWriteRate(settings) } : {}),
+      ...(options.stats ? { stats: options.stats } : {}),
     });
+    return Object.assign(build(settings, clients), replace);
+  };
   const invocations: TaskInvocationTime[] = [];
-  const load = (
+  const load = <F extends MintFunction, R extends object>(
     state: string,
-    fn: MintFunction,
-    step: (runtime: ReturnType<typeof runtimeFor>) => Step<unknown>,
+    fn: F,
+    build: RuntimeBuilder<F, R>,
+    step: (runtime: R) => Step<unknown>,
   ) => {
     // Paced, each invocation is a Lambda of its own: its own clients and its own token bucket.
-    const shared = options.pace ? undefined : mintHandler(step(runtimeFor(fn)));
+    const shared = options.pace ? undefined : mintHandler(step(runtimeFor(fn, build)));
     const invoke = (event: unknown) =>
-      (shared ?? mintHandler(step(runtimeFor(fn))))(event, fakeContext) as Promise<never>;
+      (shared ?? mintHandler(step(runtimeFor(fn, build))))(event, fakeContext) as Promise<never>;
     const timed = async (event: unknown, on: Clock) => {
       const startedMs = on.now();
       try {
@@ -139,15 +131,20 @@ export async function runCycle(
       currentTask.run({ state }, () => (clock ? timed(event, clock) : invoke(event)));
   };
   const handlers = {
-    [STATE.startCycle]: load(STATE.startCycle, 'startCycle', startCycleStep),
-    [STATE.listApps]: load(STATE.listApps, 'listApps', listAppsStep),
-    [STATE.reconcile]: load(STATE.reconcile, 'reconcile', reconcileStep),
-    [STATE.reconcileMore]: load(STATE.reconcileMore, 'reconcile', reconcileStep),
-    [STATE.retryServiceUsers]: load(STATE.retryServiceUsers, 'reconcile', retryServiceUsersStep),
-    [STATE.rotateBatch]: load(STATE.rotateBatch, 'rotateBatch', rotateBatchStep),
-    [STATE.retryBatch]: load(STATE.retryBatch, 'rotateBatch', rotateBatchStep),
-    [STATE.report]: load(STATE.report, 'report', reportStep),
-    [STATE.recordRetry]: load(STATE.recordRetry, 'report', recordRetryStep),
+    [STATE.startCycle]: load(STATE.startCycle, 'startCycle', buildStartCycleRuntime, startCycleStep),
+    [STATE.listApps]: load(STATE.listApps, 'listApps', buildListAppsRuntime, listAppsStep),
+    [STATE.reconcile]: load(STATE.reconcile, 'reconcile', buildReconcileRuntime, reconcileStep),
+    [STATE.reconcileMore]: load(STATE.reconcileMore, 'reconcile', buildReconcileRuntime, reconcileStep),
+    [STATE.retryServiceUsers]: load(
+      STATE.retryServiceUsers,
+      'reconcile',
+      buildReconcileRuntime,
+      retryServiceUsersStep,
+    ),
+    [STATE.rotateBatch]: load(STATE.rotateBatch, 'rotateBatch', buildRotateBatchRuntime, rotateBatchStep),
+    [STATE.retryBatch]: load(STATE.retryBatch, 'rotateBatch', buildRotateBatchRuntime, rotateBatchStep),
+    [STATE.report]: load(STATE.report, 'report', buildReportRuntime, reportStep),
+    [STATE.recordRetry]: load(STATE.recordRetry, 'report', buildReportRuntime, recordRetryStep),
   };
   const started = performance.now();
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });

@@ -54,6 +54,8 @@ export interface AwsTarget {
 export interface AwsClients {
   /** The configuration every client is built with: also for clients signed with other credentials. */
   readonly config: ReturnType<typeof awsClientConfig> & AwsTarget;
+  /** The clock the clients pace and back off on; the ports' own waits and timestamps use it too. */
+  readonly clock: Clock;
   iam(): IAMClient;
   cognito(): CognitoIdentityProviderClient;
   s3(): S3Client;
@@ -109,6 +111,7 @@ export function createAwsClients(
   let secrets: SecretsManagerClient | undefined;
   return {
     config,
+    clock,
     paceIdentityWrites: (ratePerSecond) => writes?.setRate(rateLimit(ratePerSecond)),
     iam: () => {
       iam ??= governed(new IAMClient(sdkConfig), policy(isIamWrite), governance.stats);

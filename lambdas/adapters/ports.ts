@@ -1,11 +1,10 @@
 import { oauthScopeList } from '../contracts/cognito-attributes';
 import { ENVIRONMENT_VARIABLES, type SettingName, type SettingValues } from '../contracts/settings';
-import { type Clock, systemClock } from '../core/clock';
 import { InvalidInputError } from '../core/errors';
 import { generatePassword } from '../core/password';
 import type { RotationPorts } from '../services/rotate-app';
 import { DEFAULT_KEY_TEST, testAccessKey } from './access-key-tester';
-import { type AwsClients, type AwsTarget, type CallGovernance, createAwsClients } from './aws-clients';
+import type { AwsClients } from './aws-clients';
 import { S3BucketStore } from './bucket-store';
 import { DEFAULT_SECRET_TEST, testClientSecret, testSignIn } from './cognito-credential-tester';
 import { CognitoIdentityStore } from './cognito-identity-store';
@@ -69,7 +68,6 @@ export const ports = {
   rotation: (
     settings: IdentitySettings & Partial<Pick<SettingValues, 'tokenEndpoint'>>,
     clients: AwsClients,
-    clock: Clock = systemClock,
   ): Omit<RotationPorts, 'identity' | 'bucket'> => ({
     ...(settings.identityStore === 'cognito'
       ? {
@@ -78,7 +76,7 @@ export const ports = {
               ...DEFAULT_SECRET_TEST,
               tokenEndpoint: required(settings, 'tokenEndpoint'),
               scopes: oauthScopeList(settings.oauthScopes),
-              sleep: (ms) => clock.sleep(ms),
+              sleep: (ms) => clients.clock.sleep(ms),
               ...(clients.config.fetch ? { fetch: clients.config.fetch } : {}),
             }),
           testSignIn: (document) => testSignIn(clients.cognito(), document),
@@ -91,39 +89,16 @@ export const ports = {
               {
                 ...DEFAULT_KEY_TEST,
                 clientConfig: clients.config,
-                sleep: (ms) => clock.sleep(ms),
+                sleep: (ms) => clients.clock.sleep(ms),
               },
             ),
           // IAM has no API that checks a console password; setting it is what IAM confirms.
           testSignIn: async () => {},
         }),
     generatePassword: (policy) => generatePassword(policy),
-    now: () => new Date(),
+    now: () => new Date(clients.clock.now()),
   }),
 };
-
-/**
- * Every port at once, over one set of settings: what the local runner and the benchmark give all five
- * functions in one process. `replace` swaps parts, such as the clock the local runner moves forward.
- */
-export function createRuntime(
-  settings: SettingValues,
-  options: { target?: AwsTarget; replace?: Partial<Ports>; governance?: CallGovernance } = {},
-): { settings: SettingValues } & Ports {
-  const clients = createAwsClients(settings, options.target, options.governance);
-  const clock = options.governance?.clock;
-  return {
-    settings,
-    bucket: ports.bucket(settings, clients),
-    identity: ports.identity(settings, clients),
-    cycles: ports.cycles(clients),
-    fetchKio: ports.fetchKio(settings, clients),
-    paceIdentityWrites: clients.paceIdentityWrites,
-    ...ports.rotation(settings, clients, clock),
-    ...options.replace,
-  };
-}
-
 /** A setting the chosen identity store cannot work without: the stack always sets it for that store. */
 function required<S extends Partial<Record<K, string>>, K extends keyof S & SettingName>(
   settings: S,

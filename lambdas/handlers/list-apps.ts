@@ -1,7 +1,8 @@
+import { ports } from '../adapters/ports';
 import { type ListAppsOutput, listAppsInputSchema } from '../contracts/steps';
 import { snapshotKioApps } from '../services/list-apps';
 import { parseEvent } from './events';
-import { lambdaEntry, ports, type Step, type StepRuntime } from './runtime';
+import { lambdaEntry, type RuntimeBuilder, type Step, type StepRuntime } from './runtime';
 
 /** Time ListApps keeps for itself after reading Kio: writing the snapshot and returning. */
 export const LIST_APPS_MARGIN_MS = 10_000;
@@ -18,12 +19,11 @@ export const listAppsStep =
     return snapshotKioApps(runtime, cycle, budget);
   };
 
-export const handler = lambdaEntry(
-  'listApps',
-  (settings, clients): ListAppsRuntime => ({
-    settings,
-    bucket: ports.bucket(settings, clients),
-    fetchKio: ports.fetchKio(settings, clients),
-  }),
-  listAppsStep,
-);
+/** The ports ListApps' function uses, built as Lambda builds them (and as the local engine does). */
+export const buildListAppsRuntime: RuntimeBuilder<'listApps', ListAppsRuntime> = (settings, clients) => ({
+  settings,
+  bucket: ports.bucket(settings, clients),
+  fetchKio: ports.fetchKio(settings, clients),
+});
+
+export const handler = lambdaEntry('listApps', buildListAppsRuntime, listAppsStep);

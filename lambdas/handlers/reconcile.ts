@@ -1,8 +1,9 @@
+import { ports } from '../adapters/ports';
 import { type ReconcileOutput, reconcileInputSchema, retryServiceUsersInputSchema } from '../contracts/steps';
 import { reconcileCycle } from '../services/reconcile-cycle';
 import { retryFailedServiceUsers } from '../services/retry-service-users';
 import { parseEvent } from './events';
-import { byPhase, lambdaEntry, ports, type Step, type StepRuntime } from './runtime';
+import { byPhase, lambdaEntry, type RuntimeBuilder, type Step, type StepRuntime } from './runtime';
 
 export type ReconcileRuntime = StepRuntime<'reconcile', 'bucket' | 'identity' | 'now'>;
 
@@ -19,13 +20,14 @@ export const retryServiceUsersStep =
     retryFailedServiceUsers(runtime, parseEvent(retryServiceUsersInputSchema, event, 'RetryServiceUsers'));
 
 /** One function, two steps (same permissions, same code): `phase` tells them apart. */
-export const handler = lambdaEntry(
-  'reconcile',
-  (settings, clients): ReconcileRuntime => ({
-    settings,
-    bucket: ports.bucket(settings, clients),
-    identity: ports.identity(settings, clients),
-    now: () => new Date(),
-  }),
-  (runtime) => byPhase(reconcileStep(runtime), retryServiceUsersStep(runtime)),
+/** The ports Reconcile's function uses, built as Lambda builds them (and as the local engine does). */
+export const buildReconcileRuntime: RuntimeBuilder<'reconcile', ReconcileRuntime> = (settings, clients) => ({
+  settings,
+  bucket: ports.bucket(settings, clients),
+  identity: ports.identity(settings, clients),
+  now: () => new Date(clients.clock.now()),
+});
+
+export const handler = lambdaEntry('reconcile', buildReconcileRuntime, (runtime) =>
+  byPhase(reconcileStep(runtime), retryServiceUsersStep(runtime)),
 );

@@ -1,7 +1,8 @@
+import { ports } from '../adapters/ports';
 import { type ReportOutput, recordRetryInputSchema, reportInputSchema } from '../contracts/steps';
 import { recordRetry, writeCycleReport } from '../services/write-report';
 import { parseEvent } from './events';
-import { byPhase, lambdaEntry, ports, type Step, type StepRuntime } from './runtime';
+import { byPhase, lambdaEntry, type RuntimeBuilder, type Step, type StepRuntime } from './runtime';
 
 export type ReportRuntime = StepRuntime<'report', 'bucket' | 'now'>;
 
@@ -18,12 +19,13 @@ export const recordRetryStep =
     recordRetry(runtime, parseEvent(recordRetryInputSchema, event, 'RecordRetry'));
 
 /** One function, two steps (same permissions, same code): `phase` tells them apart. */
-export const handler = lambdaEntry(
-  'report',
-  (settings, clients): ReportRuntime => ({
-    settings,
-    bucket: ports.bucket(settings, clients),
-    now: () => new Date(),
-  }),
-  (runtime) => byPhase(reportStep(runtime), recordRetryStep(runtime)),
+/** The ports Report's function uses, built as Lambda builds them (and as the local engine does). */
+export const buildReportRuntime: RuntimeBuilder<'report', ReportRuntime> = (settings, clients) => ({
+  settings,
+  bucket: ports.bucket(settings, clients),
+  now: () => new Date(clients.clock.now()),
+});
+
+export const handler = lambdaEntry('report', buildReportRuntime, (runtime) =>
+  byPhase(reportStep(runtime), recordRetryStep(runtime)),
 );

@@ -1,8 +1,9 @@
+import { ports } from '../adapters/ports';
 import { identityWriteRate, rotationPolicy } from '../contracts/settings';
 import { type RotateBatchOutput, rotateBatchInputSchema } from '../contracts/steps';
 import { rotateBatch } from '../services/rotate-batch';
 import { parseEvent } from './events';
-import { lambdaEntry, ports, type Step, type StepRuntime } from './runtime';
+import { lambdaEntry, type RuntimeBuilder, type Step, type StepRuntime } from './runtime';
 
 export type RotateBatchRuntime = StepRuntime<
   'rotateBatch',
@@ -27,15 +28,17 @@ export const rotateBatchStep =
     return rotateBatch(runtime, { ...input, policy: rotationPolicy(runtime.settings) });
   };
 
-export const handler = lambdaEntry(
-  'rotateBatch',
-  (settings, clients): RotateBatchRuntime => ({
-    settings,
-    bucket: ports.bucket(settings, clients),
-    identity: ports.identity(settings, clients),
-    cycles: ports.cycles(clients),
-    ...ports.rotation(settings, clients),
-    paceIdentityWrites: clients.paceIdentityWrites,
-  }),
-  rotateBatchStep,
-);
+/** The ports RotateBatch's function uses, built as Lambda builds them (and as the local engine does). */
+export const buildRotateBatchRuntime: RuntimeBuilder<'rotateBatch', RotateBatchRuntime> = (
+  settings,
+  clients,
+) => ({
+  settings,
+  bucket: ports.bucket(settings, clients),
+  identity: ports.identity(settings, clients),
+  cycles: ports.cycles(clients),
+  ...ports.rotation(settings, clients),
+  paceIdentityWrites: clients.paceIdentityWrites,
+});
+
+export const handler = lambdaEntry('rotateBatch', buildRotateBatchRuntime, rotateBatchStep);

@@ -3,7 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { type AwsClients, createAwsClients } from '../adapters/aws-clients';
-import { createRuntime, type Ports, ports } from '../adapters/ports';
+import type { Ports } from '../adapters/ports';
 import { logger, metrics } from '../adapters/telemetry';
 import {
   type FunctionSettings,
@@ -13,12 +13,19 @@ import {
 } from '../contracts/settings';
 import { isRetryPhase } from '../contracts/steps';
 
-export { createRuntime, type Ports, ports };
-
 /** What one step is built from: its function's settings and the ports it uses. */
 export type StepRuntime<F extends MintFunction, P extends keyof Ports> = {
   settings: FunctionSettings<F>;
 } & Pick<Ports, P>;
+
+/**
+ * How a function builds its step's runtime from its settings and clients: one per handler, used by its
+ * Lambda entry and by the local engine alike, so local runs exercise the wiring Lambda runs.
+ */
+export type RuntimeBuilder<F extends MintFunction, Runtime> = (
+  settings: FunctionSettings<F>,
+  clients: AwsClients,
+) => Runtime;
 
 /** A step as the workflow calls it: the Lambda context is there when Lambda runs it. */
 export type Step<R> = (event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<R>;
@@ -34,7 +41,7 @@ export function mintHandler<R>(step: (event: unknown, context: Context) => Promi
  */
 export function lambdaEntry<F extends MintFunction, Runtime, R>(
   fn: F,
-  build: (settings: FunctionSettings<F>, clients: AwsClients) => Runtime,
+  build: RuntimeBuilder<F, Runtime>,
   step: (runtime: Runtime) => Step<R>,
 ) {
   let built: Step<R> | undefined;

@@ -1,7 +1,8 @@
+import { ports } from '../adapters/ports';
 import { type StartCycleOutput, startCycleInputSchema } from '../contracts/steps';
 import { startCycle } from '../services/start-cycle';
 import { parseEvent } from './events';
-import { lambdaEntry, ports, type Step, type StepRuntime } from './runtime';
+import { lambdaEntry, type RuntimeBuilder, type Step, type StepRuntime } from './runtime';
 
 export type StartCycleRuntime = StepRuntime<'startCycle', 'cycles'>;
 
@@ -11,8 +12,13 @@ export const startCycleStep =
   async (event) =>
     startCycle(runtime, parseEvent(startCycleInputSchema, event, 'StartCycle'));
 
-export const handler = lambdaEntry(
-  'startCycle',
-  (settings, clients): StartCycleRuntime => ({ settings, cycles: ports.cycles(clients) }),
-  startCycleStep,
-);
+/** The ports StartCycle's function uses, built as Lambda builds them (and as the local engine does). */
+export const buildStartCycleRuntime: RuntimeBuilder<'startCycle', StartCycleRuntime> = (
+  settings,
+  clients,
+) => ({
+  settings,
+  cycles: ports.cycles(clients),
+});
+
+export const handler = lambdaEntry('startCycle', buildStartCycleRuntime, startCycleStep);

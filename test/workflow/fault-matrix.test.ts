@@ -1,7 +1,7 @@
 import { testAccessKey } from '../../lambdas/adapters/access-key-tester';
+import type { Ports } from '../../lambdas/adapters/ports';
 import { credentialsKey, cycleKeys } from '../../lambdas/contracts/keys';
 import { TAG } from '../../lambdas/core/service-users';
-import type { Ports } from '../../lambdas/handlers/runtime';
 import { awsError } from '../../local/in-memory-aws/fake-aws';
 import { runCycle, workflowTier } from '../support/workflow-harness';
 
