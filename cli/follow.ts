@@ -1,4 +1,4 @@
-import { cycleKeys } from '../lambdas/core/cycle';
+import { cycleKeys } from '../lambdas/contracts/keys';
 import { STATE } from '../lib/workflow-states';
 import { type CliContext, printJson } from './context';
 import { describeExecution, type ExecutionState } from './cycles';

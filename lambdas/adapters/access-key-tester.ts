@@ -1,5 +1,5 @@
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { isRecord } from '../core/guards';
+import { isRetryable } from '../core/call-policy';
 import type { AwsClients } from './aws-clients';
 
 /** An IAM access key as CreateAccessKey returns it. */
@@ -21,20 +21,13 @@ export interface KeyTestOptions {
 export const DEFAULT_KEY_TEST: KeyTestOptions = { attempts: 8, firstDelayMs: 500, maxDelayMs: 8000 };
 
 const PROPAGATION_ERRORS = new Set(['InvalidClientTokenId', 'SignatureDoesNotMatch', 'AccessDenied']);
-const TRANSIENT_ERRORS = new Set([
-  'TimeoutError',
-  'Throttling',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-]);
 
-/** Worth another attempt: IAM still propagating the key, or STS throttling or failing for a moment. */
-function isRetryable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  if (PROPAGATION_ERRORS.has(error.name) || TRANSIENT_ERRORS.has(error.name)) return true;
-  const metadata = isRecord(error) ? error.$metadata : undefined;
-  const status = isRecord(metadata) ? metadata.httpStatusCode : undefined;
-  return typeof status === 'number' && status >= 500;
+/**
+ * Worth another attempt: IAM still propagating the key, or what every Mint call retries (STS
+ * throttling, a timeout, a 5xx; `core/call-policy.ts`).
+ */
+function isWorthRetrying(error: unknown): boolean {
+  return (error instanceof Error && PROPAGATION_ERRORS.has(error.name)) || isRetryable(error);
 }
 
 /**
@@ -66,7 +59,7 @@ export async function testAccessKey(
           `new access key ${key.accessKeyId} authenticates as ${identity.Arn}, expected ${expectedArn}`,
         );
       } catch (error) {
-        if (!isRetryable(error)) throw error;
+        if (!isWorthRetrying(error)) throw error;
         lastError = error instanceof Error ? error.name : 'Error';
       }
       if (attempt < options.attempts) {

@@ -16,9 +16,9 @@ import {
 import { type Clock, systemClock } from '../core/clock';
 
 /**
- * How every Mint client talks to AWS. IAM throttles write calls, so the SDK's standard retry mode
- * (exponential backoff with full jitter) gets more attempts than its default 3, and a call that hangs is
- * abandoned after a timeout and retried rather than holding the Lambda until it is killed.
+ * How a client talks to AWS: a call that hangs is abandoned after a timeout rather than holding the
+ * Lambda until it is killed. The SDK's standard retry mode gets `awsMaxAttempts` where this config is used
+ * alone (the CLI); Mint's functions set one attempt and let the call policy retry (`createAwsClients`).
  */
 export function awsClientConfig(settings: ClientSettings) {
   return {

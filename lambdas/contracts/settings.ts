@@ -6,7 +6,7 @@ import { InvalidInputError } from '../core/errors';
  * The one definition of every setting Mint's functions read. The tunables are also `cdk.json` keys:
  * `lib/config.ts` validates them at synth with these same schemas, so a value that passes synth is a
  * value the functions accept. The stack passes each function only the variables it reads
- * (`FUNCTION_SETTINGS`), named by `ENVIRONMENT_VARIABLES`.
+ * (`FUNCTION_SCHEMAS`), named by `ENVIRONMENT_VARIABLES`.
  */
 export const tunableSettings = {
   userPath: z
@@ -283,4 +283,11 @@ export function identityWriteRate(settings: object): number | undefined {
       ? 'cognitoWritesPerSecond' in settings && settings.cognitoWritesPerSecond
       : 'iamWritesPerSecond' in settings && settings.iamWritesPerSecond;
   return typeof rate === 'number' ? rate : undefined;
+}
+
+/** The chosen store's write rate, for the functions that read both rates (Reconcile, RotateBatch). */
+export function storeWriteRate(
+  settings: Pick<SettingValues, 'identityStore' | 'iamWritesPerSecond' | 'cognitoWritesPerSecond'>,
+): number {
+  return settings.identityStore === 'cognito' ? settings.cognitoWritesPerSecond : settings.iamWritesPerSecond;
 }

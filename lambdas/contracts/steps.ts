@@ -189,6 +189,7 @@ export const retryServiceUsersInputSchema = z.object({
   ownersFailed: z.boolean(),
 });
 export const retryServiceUsersOutputSchema = z.object({ retried: count });
+export type RetryServiceUsersOutput = z.infer<typeof retryServiceUsersOutputSchema>;
 
 // RotateBatch (and RetryBatch) ---------------------------------------------------------------------
 
@@ -257,6 +258,7 @@ export const recordRetryInputSchema = z.object({
   report: reportOutputSchema.pick({ reportKey: true, retryBatches: true }),
 });
 export const recordRetryOutputSchema = z.object({ recovered: count });
+export type RecordRetryOutput = z.infer<typeof recordRetryOutputSchema>;
 
 /** Which of the two steps a shared function is asked to run. */
 export const phaseSchema = z.object({ phase: z.literal('retry') });

@@ -1,7 +1,3 @@
-export { cycleKeys, MINT_PREFIX } from '../contracts/keys';
-/** The references one cycle passes between its states: never secrets, never unbounded lists. */
-export type { CycleRef } from '../contracts/steps';
-
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   if (size < 1) throw new RangeError(`chunk size must be at least 1, got ${size}`);
   const out: T[][] = [];

@@ -1,5 +1,10 @@
 import { ports } from '../adapters/ports';
-import { type ReconcileOutput, reconcileInputSchema, retryServiceUsersInputSchema } from '../contracts/steps';
+import {
+  type ReconcileOutput,
+  type RetryServiceUsersOutput,
+  reconcileInputSchema,
+  retryServiceUsersInputSchema,
+} from '../contracts/steps';
 import { reconcileCycle } from '../services/reconcile-cycle';
 import { retryFailedServiceUsers } from '../services/retry-service-users';
 import { parseEvent } from './events';
@@ -15,7 +20,7 @@ export const reconcileStep =
 
 /** RetryServiceUsers: the users Reconcile could not reconcile, once more and only those. */
 export const retryServiceUsersStep =
-  (runtime: ReconcileRuntime): Step<{ retried: number }> =>
+  (runtime: ReconcileRuntime): Step<RetryServiceUsersOutput> =>
   async (event) =>
     retryFailedServiceUsers(runtime, parseEvent(retryServiceUsersInputSchema, event, 'RetryServiceUsers'));
 

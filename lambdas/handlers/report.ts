@@ -1,5 +1,10 @@
 import { ports } from '../adapters/ports';
-import { type ReportOutput, recordRetryInputSchema, reportInputSchema } from '../contracts/steps';
+import {
+  type RecordRetryOutput,
+  type ReportOutput,
+  recordRetryInputSchema,
+  reportInputSchema,
+} from '../contracts/steps';
 import { recordRetry, writeCycleReport } from '../services/write-report';
 import { parseEvent } from './events';
 import { byPhase, lambdaEntry, type RuntimeBuilder, type Step, type StepRuntime } from './runtime';
@@ -14,7 +19,7 @@ export const reportStep =
 
 /** RecordRetry: adds a successful retry pass to the cycle report. */
 export const recordRetryStep =
-  (runtime: ReportRuntime): Step<{ recovered: number }> =>
+  (runtime: ReportRuntime): Step<RecordRetryOutput> =>
   async (event) =>
     recordRetry(runtime, parseEvent(recordRetryInputSchema, event, 'RecordRetry'));
 

@@ -1,5 +1,5 @@
 import { ports } from '../adapters/ports';
-import { identityWriteRate, rotationPolicy } from '../contracts/settings';
+import { rotationPolicy, storeWriteRate } from '../contracts/settings';
 import { type RotateBatchOutput, rotateBatchInputSchema } from '../contracts/steps';
 import { rotateBatch } from '../services/rotate-batch';
 import { parseEvent } from './events';
@@ -22,7 +22,7 @@ export const rotateBatchStep =
   (runtime: RotateBatchRuntime): Step<RotateBatchOutput> =>
   async (event) => {
     const input = parseEvent(rotateBatchInputSchema, event, 'RotateBatch');
-    const rate = identityWriteRate(runtime.settings) ?? runtime.settings.iamWritesPerSecond;
+    const rate = storeWriteRate(runtime.settings);
     // The Map runs this many batches at once, one Lambda each: this one paces to its share.
     runtime.paceIdentityWrites(rate / (input.batch.concurrency ?? runtime.settings.mapConcurrency));
     return rotateBatch(runtime, { ...input, policy: rotationPolicy(runtime.settings) });

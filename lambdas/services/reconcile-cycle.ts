@@ -4,7 +4,7 @@ import type { BucketStore } from '../adapters/object-store';
 import { logger, metrics } from '../adapters/telemetry';
 import { appsSnapshotSchema } from '../contracts/documents';
 import { cycleKeys, OWNERS_KEY, stagedAppId } from '../contracts/keys';
-import { creationWrites, identityWriteRate, rotationPolicy, type SettingValues } from '../contracts/settings';
+import { creationWrites, rotationPolicy, type SettingValues, storeWriteRate } from '../contracts/settings';
 import type { CycleRef, ReconcileOutput } from '../contracts/steps';
 import { buildStatusDocument } from '../core/app-status';
 import type { ParsedApps } from '../core/apps';
@@ -220,10 +220,6 @@ export const CREATION_SECONDS_PER_INVOCATION = 300;
 
 export function creationBudget(writesPerSecond: number, writesPerCreation = 1): number {
   return Math.max(1, Math.floor((writesPerSecond * CREATION_SECONDS_PER_INVOCATION) / writesPerCreation));
-}
-
-function storeWriteRate(settings: ReconcileCyclePorts['settings']): number {
-  return identityWriteRate(settings) ?? settings.iamWritesPerSecond;
 }
 
 /**

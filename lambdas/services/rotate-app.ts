@@ -1,6 +1,6 @@
 import type { CredentialHolder, IdentityStore, NewClientSecret } from '../adapters/identity-store';
 import type { BucketStore } from '../adapters/object-store';
-import { PUBLISHED_KEY_ID_METADATA } from '../contracts/keys';
+import { cycleKeys, PUBLISHED_KEY_ID_METADATA } from '../contracts/keys';
 import type { AppOutcome } from '../contracts/steps';
 import {
   type CredentialsDocument,
@@ -8,7 +8,6 @@ import {
   credentialsKey,
   serializeCredentials,
 } from '../core/credentials';
-import { cycleKeys } from '../core/cycle';
 import { type DueApp, dueWork, type RotationPolicy } from '../core/due';
 import { describeError } from '../core/errors';
 import { READERS_TAG } from '../core/owners';

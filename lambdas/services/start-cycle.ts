@@ -1,8 +1,8 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { CycleRegistry } from '../adapters/cycle-registry';
 import { logger, metrics } from '../adapters/telemetry';
-import type { StartCycleOutput } from '../contracts/steps';
-import { anotherCycleRunning, type CycleRef } from '../core/cycle';
+import type { CycleRef, StartCycleOutput } from '../contracts/steps';
+import { anotherCycleRunning } from '../core/cycle';
 import { parseRunInput } from '../core/run-input';
 
 export interface StartCycleRequest {

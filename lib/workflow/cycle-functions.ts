@@ -27,7 +27,7 @@ export interface CycleFunctionsProps {
 const HANDLERS = path.join(__dirname, '..', '..', 'lambdas', 'handlers');
 
 /**
- * Each function's environment: only the settings it reads (`FUNCTION_SETTINGS` in
+ * Each function's environment: only the settings it reads (`FUNCTION_SCHEMAS` in
  * `lambdas/contracts/settings.ts`, which also parses them at run time), plus Powertools' names. The
  * identity store's settings are passed for the chosen store only: a Cognito deployment has no IAM path,
  * boundary or group, an IAM one no pool.

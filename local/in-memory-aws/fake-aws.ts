@@ -13,9 +13,9 @@ import { type FakeUser, IamUsers } from './iam-users';
 import { awsError, type Operation, type Register } from './operations';
 import { type ObjectVersion, S3Objects } from './s3-objects';
 import type { SdkCall, Service } from './sdk-call';
-import { type ApiClass, type RateLimit, Throttling, type ThrottlingOptions } from './throttling';
+import { type ApiClass, Throttling, type ThrottlingOptions } from './throttling';
 
-export type { ApiClass, FakePool, FakeUser, ObjectVersion, RateLimit };
+export type { FakePool };
 export { awsError };
 
 /**

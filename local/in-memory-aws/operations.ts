@@ -1,3 +1,4 @@
+import { refusal } from '../../lambdas/adapters/in-memory/refusal';
 /** What each service's module needs to serve its operations inside FakeAws. */
 
 /**
@@ -5,8 +6,7 @@
  * `$metadata.httpStatusCode` and `$fault` as the SDK sets them (what its retry classification reads).
  */
 export function awsError(name: string, message = name, httpStatusCode?: number): Error {
-  const error = new Error(message);
-  error.name = name;
+  const error = refusal(name, message);
   if (httpStatusCode !== undefined)
     Object.assign(error, {
       $metadata: { httpStatusCode },

@@ -1,3 +1,4 @@
+import type { RateLimit } from '../../lambdas/core/call-policy';
 import type { Clock } from '../../lambdas/core/clock';
 import { awsError } from './operations';
 import type { Service } from './sdk-call';
@@ -62,11 +63,7 @@ export const COGNITO_DEFAULT_RATES: Readonly<Record<CognitoCategory, number>> = 
 const isApiClass = (limited: LimitedClass): limited is ApiClass =>
   limited === 'iamWrite' || limited === 'iamRead' || limited === 'sts' || limited === 's3';
 
-/** A token bucket: `burst` calls at once, then `ratePerSecond` sustained. */
-export interface RateLimit {
-  ratePerSecond: number;
-  burst: number;
-}
+export type { RateLimit };
 
 export interface ThrottlingOptions {
   /** The time latency, token refills and key propagation are measured in. */
@@ -176,10 +173,6 @@ export class Throttling {
   private readonly keysCreated = new Map<string, number>();
 
   constructor(private readonly options: ThrottlingOptions) {}
-
-  get clock(): Clock {
-    return this.options.clock;
-  }
 
   /** Waits the call's latency, then lets it through or throws the refusal AWS answers with. */
   async admit(service: Service, operation: string, input: Record<string, unknown>): Promise<void> {

@@ -1,5 +1,5 @@
+import { cycleKeys } from '../../lambdas/contracts/keys';
 import { credentialsKey } from '../../lambdas/core/credentials';
-import { cycleKeys } from '../../lambdas/core/cycle';
 import { TAG } from '../../lambdas/core/service-users';
 import { takeInventory } from '../../local/inventory';
 import { type LocalMint, startLocalMint } from '../../local/local-mint';

@@ -164,7 +164,10 @@ describe('clients under the policy', () => {
     aws.failNext('TagUser', throttled());
     await clients.iam().send(new TagUserCommand({ UserName: 'orders', Tags: [{ Key: 'a', Value: '1' }] }));
     await clients.iam().send(new TagUserCommand({ UserName: 'orders', Tags: [{ Key: 'b', Value: '2' }] }));
+    const beforeRead = clock.now();
     await clients.iam().send(new ListAccessKeysCommand({ UserName: 'orders' }));
+    // The read waits for no token, although the writes just spent them all.
+    expect(clock.now()).toBe(beforeRead);
     expect(aws.users.get('orders')?.tags).toMatchObject({ a: '1', b: '2' });
     expect(stats).toEqual({ calls: 4, throttled: 1, retries: 1 });
     expect(aws.calls).toEqual(['TagUser', 'TagUser', 'TagUser', 'ListAccessKeys']);
@@ -172,7 +175,11 @@ describe('clients under the policy', () => {
     expect(clock.now()).toBeGreaterThanOrEqual(1000);
   });
 
-  it('leave a client without governance as the SDK made it', () => {
-    expect(new IAMClient({}).send).toBe(IAMClient.prototype.send);
+  it('govern each client they make, and leave the SDK itself as it was', () => {
+    const before = IAMClient.prototype.send;
+    const clients = createAwsClients({ awsMaxAttempts: 3, awsTimeoutMs: 1000 });
+    expect(Object.hasOwn(clients.iam(), 'send')).toBe(true);
+    expect(IAMClient.prototype.send).toBe(before);
+    expect(Object.hasOwn(new IAMClient({}), 'send')).toBe(false);
   });
 });

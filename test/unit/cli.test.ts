@@ -11,13 +11,13 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { explainError } from '../../cli/errors';
 import { runMint } from '../../cli/main';
 import type { CycleReport } from '../../lambdas/contracts/documents';
+import { cycleKeys } from '../../lambdas/contracts/keys';
 import {
   bucketPolicyStatements,
   keyPolicyStatements,
   operatorPolicy,
 } from '../../lambdas/core/access-policies';
 import { STATUS_KEY, type StatusDocument } from '../../lambdas/core/app-status';
-import { cycleKeys } from '../../lambdas/core/cycle';
 import type { CyclePlan } from '../../lambdas/core/cycle-plan';
 import { STATE } from '../../lib/workflow-states';
 import { awsError, FakeAws } from '../../local/in-memory-aws/fake-aws';

@@ -1,3 +1,4 @@
+import { cycleKeys } from '../../lambdas/contracts/keys';
 import { anotherCycleRunning, chunk, settleWithConcurrency } from '../../lambdas/core/cycle';
 
 describe('anotherCycleRunning', () => {
@@ -50,7 +51,6 @@ describe('chunk and settleWithConcurrency', () => {
 
 describe('cycleKeys', () => {
   it('keeps outcomes apart from the batch files they describe', () => {
-    const { cycleKeys } = require('../../lambdas/core/cycle') as typeof import('../../lambdas/core/cycle');
     for (const key of [cycleKeys.batch('c1', 0), cycleKeys.retryBatch('c1', 0)]) {
       expect(cycleKeys.outcome(key)).not.toBe(key);
       expect(cycleKeys.outcome(key)).toMatch(/^_mint\/cycles\/c1\//);

@@ -3,7 +3,7 @@ import { readCycleReport } from '../../cli/cycles';
 import { formatPlan } from '../../cli/plan';
 import { formatRecords } from '../../cli/status';
 import { S3BucketStore } from '../../lambdas/adapters/bucket-store';
-import { cycleKeys } from '../../lambdas/core/cycle';
+import { cycleKeys } from '../../lambdas/contracts/keys';
 import type { CyclePlan } from '../../lambdas/core/cycle-plan';
 import { runCycle, workflowTier } from '../support/workflow-harness';
 

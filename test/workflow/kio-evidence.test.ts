@@ -2,8 +2,8 @@ import * as S3 from '@aws-sdk/client-s3';
 import { S3Client } from '@aws-sdk/client-s3';
 import { readCycleReport } from '../../cli/cycles';
 import { S3BucketStore } from '../../lambdas/adapters/bucket-store';
+import { cycleKeys, MINT_PREFIX } from '../../lambdas/contracts/keys';
 import { credentialsKey } from '../../lambdas/core/credentials';
-import { cycleKeys, MINT_PREFIX } from '../../lambdas/core/cycle';
 import { TAG } from '../../lambdas/core/service-users';
 import { lambdaEnv, runCycle, workflowTier } from '../support/workflow-harness';
 
