@@ -40,6 +40,7 @@ describe('the rotation cycle with the Cognito identity store', () => {
   let pool: FakePool;
   let kio: Awaited<ReturnType<typeof startKioStub>>;
   let writeSpy: jest.SpyInstance;
+  let logged: string[];
   const cognito = new CognitoIdentityProviderClient({ region: 'eu-central-1' });
 
   beforeAll(async () => {
@@ -57,7 +58,11 @@ describe('the rotation cycle with the Cognito identity store', () => {
       MINT_USER_POOL_ID: POOL,
       MINT_TOKEN_ENDPOINT: TOKEN_ENDPOINT,
     });
-    writeSpy = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    logged = [];
+    writeSpy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      logged.push(String(chunk));
+      return true;
+    });
   });
   afterEach(() => {
     writeSpy.mockRestore();
@@ -219,6 +224,23 @@ describe('the rotation cycle with the Cognito identity store', () => {
     // The client made for it is adopted by the next attempt, not made again.
     await cycle();
     expect([...pool.clients.values()].filter((c) => c.name === 'orders')).toHaveLength(1);
+  });
+
+  it('keeps every password and client secret out of state, logs and errors, failures included', async () => {
+    kio.setApps([kioApp('orders'), kioApp('broken')]);
+    await cycle();
+    // A rotation that fails after its new secret and password exist: the sign-in test is refused.
+    for (let i = 0; i < 10; i++)
+      aws.failNext(
+        'InitiateAuth',
+        Object.assign(new Error('Incorrect username or password.'), { name: 'NotAuthorizedException' }),
+        (input) => (input.AuthParameters as Record<string, string> | undefined)?.USERNAME === 'broken',
+      );
+    const run = await cycle({ force: true });
+    const visible = JSON.stringify([run.events, run.output ?? null, String(run.error), logged]);
+    expect(visible).toContain('could not sign in with the new password and secret');
+    expect(aws.secretsIssued.length).toBeGreaterThan(6);
+    for (const secret of aws.secretsIssued) expect(visible.includes(secret)).toBe(false);
   });
 
   it('uses every Cognito grant it deploys, or states why it must exist', async () => {
