@@ -33,6 +33,19 @@ export function useLambdaEnvironment(
   return environment;
 }
 
+/**
+ * Holds what the handlers write to stdout (JSON logs, EMF metrics) for the test to read: a passing test
+ * stays quiet, and a leak test can search it. `restore` gives stdout back.
+ */
+export function captureStdout(): { logged: string[]; restore(): void } {
+  const logged: string[] = [];
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    logged.push(String(chunk));
+    return true;
+  });
+  return { logged, restore: () => spy.mockRestore() };
+}
+
 /** Executes the definition locally with this test's Lambda environment. */
 export function runCycle(
   definition: Record<string, unknown>,
@@ -162,8 +175,7 @@ export function workflowTier(options: { context?: Record<string, unknown> } = {}
   const definition = renderDefinition(template);
   let current: { aws: FakeAws; authorizer: Authorizer } | undefined;
   let kio: KioStub | undefined;
-  let logged: string[] = [];
-  let writeSpy: jest.SpyInstance | undefined;
+  let stdout: ReturnType<typeof captureStdout> | undefined;
   beforeAll(async () => {
     kio = await startKioStub();
   });
@@ -171,14 +183,10 @@ export function workflowTier(options: { context?: Record<string, unknown> } = {}
   beforeEach(() => {
     current = enforcingFakeAws(template, definition);
     useLambdaEnvironment(lambdaEnv(kio?.url ?? ''));
-    logged = [];
-    writeSpy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      logged.push(String(chunk));
-      return true;
-    });
+    stdout = captureStdout();
   });
   afterEach(() => {
-    writeSpy?.mockRestore();
+    stdout?.restore();
     current?.aws.restore();
     if (current) expect(refusals(current.authorizer)).toEqual([]);
   });
@@ -199,7 +207,7 @@ export function workflowTier(options: { context?: Record<string, unknown> } = {}
       return need(kio, 'kio');
     },
     get logged() {
-      return logged;
+      return stdout?.logged ?? [];
     },
     get environment() {
       return environment;

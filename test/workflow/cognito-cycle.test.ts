@@ -10,6 +10,7 @@ import type { FakeAws, FakePool } from '../../local/in-memory-aws/fake-aws';
 import { Authorizer } from '../support/authorization/authorizer';
 import { unusedGrants } from '../support/authorization/least-privilege';
 import {
+  captureStdout,
   deployedTemplate,
   enforcingFakeAws,
   lambdaEnv,
@@ -39,7 +40,7 @@ describe('the rotation cycle with the Cognito identity store', () => {
   const POOL = deployed.userPoolArn()?.split('/').pop() ?? '';
   let pool: FakePool;
   let kio: Awaited<ReturnType<typeof startKioStub>>;
-  let writeSpy: jest.SpyInstance;
+  let restoreStdout: () => void;
   let logged: string[];
   const cognito = new CognitoIdentityProviderClient({ region: 'eu-central-1' });
 
@@ -58,14 +59,10 @@ describe('the rotation cycle with the Cognito identity store', () => {
       MINT_USER_POOL_ID: POOL,
       MINT_TOKEN_ENDPOINT: TOKEN_ENDPOINT,
     });
-    logged = [];
-    writeSpy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      logged.push(String(chunk));
-      return true;
-    });
+    ({ logged, restore: restoreStdout } = captureStdout());
   });
   afterEach(() => {
-    writeSpy.mockRestore();
+    restoreStdout();
     aws.restore();
     // A call the deployed policies refuse fails the test, naming function, call, resource and decision.
     expect(refusals(authorizer)).toEqual([]);

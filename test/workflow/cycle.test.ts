@@ -14,6 +14,7 @@ import { STATE } from '../../lib/workflow-states';
 import { awsError, type FakeAws } from '../../local/in-memory-aws/fake-aws';
 import { evaluate } from '../support/policy-sim';
 import {
+  captureStdout,
   enforcingFakeAws,
   lambdaEnv,
   refusals,
@@ -47,7 +48,7 @@ describe('the synthesized rotation cycle, executed locally', () => {
   let authorizer: ReturnType<typeof enforcingFakeAws>['authorizer'];
   let kio: Awaited<ReturnType<typeof startKioStub>>;
   let logged: string[];
-  let writeSpy: jest.SpyInstance;
+  let restoreStdout: () => void;
   let environment: Record<string, string | undefined>;
 
   beforeAll(async () => {
@@ -58,14 +59,10 @@ describe('the synthesized rotation cycle, executed locally', () => {
     // Every call a handler makes is evaluated against the deployed policies and refused as AWS would.
     ({ aws, authorizer } = enforcingFakeAws(template, definition));
     environment = useLambdaEnvironment(lambdaEnv(kio.url));
-    logged = [];
-    writeSpy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      logged.push(String(chunk));
-      return true;
-    });
+    ({ logged, restore: restoreStdout } = captureStdout());
   });
   afterEach(() => {
-    writeSpy.mockRestore();
+    restoreStdout();
     aws.restore();
     // A call the deployed policies refuse fails the test, naming function, call, resource and decision.
     expect(refusals(authorizer)).toEqual([]);
